@@ -1,0 +1,327 @@
+"""The one async chat client every model call goes through.
+
+`ChatModel` is the interface graphs use; `OpenAIChatModel` implements it over `openai.AsyncOpenAI`
+for any OpenAI-compatible server (vLLM, llama.cpp, Ollama, OpenAI). It bounds concurrency, retries
+connection errors, 429 and 5xx with backoff, maps failures to `ModelError` with a message a user can
+act on, and feeds every call's usage into the meters of `reader.usage`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from typing import Any, Protocol, TypeVar
+
+import openai
+from pydantic import BaseModel
+
+from reader.errors import ModelError, StructuredOutputError
+from reader.settings import LLMSettings
+from reader.structured import Mode, parse_reply, repair_message, response_format, schema_refused
+from reader.tokens import count_tokens
+from reader.types import Usage
+from reader.usage import UsageMeter, active_meters
+
+T = TypeVar("T", bound=BaseModel)
+Messages = list[dict[str, str]]
+
+_RETRIABLE = (
+    openai.APIConnectionError,  # includes APITimeoutError
+    openai.RateLimitError,
+    openai.InternalServerError,
+)
+
+
+class ChatModel(Protocol):
+    """What graphs need from a chat model. Fakes in tests implement the same."""
+
+    context_window: int
+
+    @property
+    def usage(self) -> Usage: ...
+
+    async def complete(
+        self, messages: Messages, *, max_tokens: int | None = None, temperature: float | None = None
+    ) -> str: ...
+
+    def stream(
+        self, messages: Messages, *, max_tokens: int | None = None, temperature: float | None = None
+    ) -> AsyncIterator[str]: ...
+
+    async def structured(
+        self, messages: Messages, schema: type[T], *, max_tokens: int | None = None
+    ) -> T: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class OpenAIChatModel:
+    def __init__(
+        self,
+        settings: LLMSettings,
+        *,
+        base_url: str,
+        model: str | None = None,
+        structured_mode: Mode | None = None,
+    ) -> None:
+        self.settings = settings
+        self.base_url = base_url
+        self.model = model or settings.model
+        self.context_window = settings.context_window
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=settings.api_key or "not-needed",
+            timeout=settings.timeout,
+            max_retries=0,
+        )
+        mode = structured_mode or settings.structured_output
+        self._structured_mode: Mode = "json_schema" if mode == "auto" else mode
+        self._may_fall_back = mode == "auto"
+        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._meter = UsageMeter()
+        self._model_lock = asyncio.Lock()
+
+    @property
+    def usage(self) -> Usage:
+        return self._meter.usage
+
+    def count_tokens(self, text: str) -> int:
+        return count_tokens(text)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def complete(
+        self,
+        messages: Messages,
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> str:
+        extra = {"response_format": response_format} if response_format else {}
+        response = await self._call(messages, max_tokens, temperature, stream=False, **extra)
+        return response.choices[0].message.content or ""
+
+    async def stream(
+        self, messages: Messages, *, max_tokens: int | None = None, temperature: float | None = None
+    ) -> AsyncIterator[str]:
+        async for piece in self._stream(messages, max_tokens, temperature):
+            yield piece
+
+    async def structured(
+        self, messages: Messages, schema: type[T], *, max_tokens: int | None = None
+    ) -> T:
+        attempts = max(1, self.settings.retries) + 1
+        conversation = list(messages)
+        reason = "no reply"
+        for _ in range(attempts):
+            reply = await self._structured_call(conversation, schema, max_tokens)
+            try:
+                return parse_reply(reply, schema)
+            except ValueError as exc:
+                reason = str(exc)
+                conversation = list(messages) + repair_message(reply, reason, schema)
+        raise StructuredOutputError(
+            f"the model at {self.base_url} did not return valid JSON for {schema.__name__} after "
+            f"{attempts} tries ({reason}); try a larger model (TOME_MODEL) or rerun"
+        )
+
+    async def _structured_call(
+        self, messages: Messages, schema: type[T], max_tokens: int | None
+    ) -> str:
+        try:
+            return await self.complete(
+                messages,
+                max_tokens=max_tokens,
+                response_format=response_format(schema, self._structured_mode),
+            )
+        except _SchemaRefused:
+            self._structured_mode = "json_object"
+            self._may_fall_back = False
+            return await self.complete(
+                messages, max_tokens=max_tokens, response_format=response_format(schema, "json_object")
+            )
+
+    # -- transport ------------------------------------------------------------------------------
+
+    async def _model_name(self) -> str:
+        if self.model:
+            return self.model
+        async with self._model_lock:
+            if not self.model:
+                try:
+                    models = await self._client.models.list()
+                except openai.APIError as exc:
+                    raise self._error(exc) from exc
+                ids = [m.id for m in models.data]
+                if not ids:
+                    raise ModelError(f"the server at {self.base_url} lists no models; set TOME_MODEL")
+                self.model = ids[0]
+        return self.model
+
+    def _request(
+        self, messages: Messages, max_tokens: int | None, temperature: float | None, **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "messages": messages,
+            "max_tokens": max_tokens or self.settings.max_output_tokens,
+            "temperature": self.settings.temperature if temperature is None else temperature,
+            **extra,
+        }
+
+    async def _call(
+        self,
+        messages: Messages,
+        max_tokens: int | None,
+        temperature: float | None,
+        stream: bool,
+        **extra: Any,
+    ) -> Any:
+        model = await self._model_name()
+        request = self._request(messages, max_tokens, temperature, **extra)
+        async with self._semaphore:
+            meters = self._begin()
+            try:
+                response = await self._with_retries(
+                    lambda: self._client.chat.completions.create(model=model, **request)
+                )
+            except BaseException:
+                self._end(meters, None)
+                raise
+            usage = response.usage
+            prompt = usage.prompt_tokens if usage else self._estimate(messages)
+            completion = usage.completion_tokens if usage else count_tokens(
+                response.choices[0].message.content or ""
+            )
+            self._end(meters, (prompt, completion))
+            return response
+
+    async def _stream(
+        self, messages: Messages, max_tokens: int | None, temperature: float | None
+    ) -> AsyncIterator[str]:
+        model = await self._model_name()
+        request = self._request(messages, max_tokens, temperature)
+        async with self._semaphore:
+            meters = self._begin()
+            pieces: list[str] = []
+            counted: tuple[int, int] | None = None
+            try:
+                chunks = await self._with_retries(
+                    lambda: self._client.chat.completions.create(
+                        model=model, stream=True, stream_options={"include_usage": True}, **request
+                    )
+                )
+                async for chunk in chunks:
+                    if chunk.usage:
+                        counted = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        pieces.append(chunk.choices[0].delta.content)
+                        yield chunk.choices[0].delta.content
+            except openai.APIError as exc:
+                self._end(meters, None)
+                raise self._error(exc) from exc
+            except BaseException:
+                self._end(meters, None)
+                raise
+            if counted is None:
+                counted = (self._estimate(messages), count_tokens("".join(pieces)))
+            self._end(meters, counted)
+
+    async def _with_retries(self, make: Any) -> Any:
+        delay = 0.5
+        for attempt in range(self.settings.retries + 1):
+            try:
+                return await make()
+            except _RETRIABLE as exc:
+                if attempt == self.settings.retries:
+                    raise self._error(exc) from exc
+                await asyncio.sleep(_retry_after(exc) or delay * (1 + random.random()))
+                delay = min(delay * 2, 20.0)
+            except openai.BadRequestError as exc:
+                if self._may_fall_back and schema_refused(str(exc)):
+                    raise _SchemaRefused from exc
+                raise self._error(exc) from exc
+            except openai.APIStatusError as exc:
+                if exc.status_code == 422 and self._may_fall_back and schema_refused(str(exc)):
+                    raise _SchemaRefused from exc
+                raise self._error(exc) from exc
+        raise AssertionError("unreachable")
+
+    def _begin(self) -> tuple[UsageMeter, ...]:
+        meters = (self._meter, *active_meters())
+        for meter in meters:
+            meter.started()
+        return meters
+
+    @staticmethod
+    def _end(meters: tuple[UsageMeter, ...], tokens: tuple[int, int] | None) -> None:
+        for meter in meters:
+            if tokens is None:
+                meter.failed()
+            else:
+                meter.finished(*tokens)
+
+    @staticmethod
+    def _estimate(messages: Messages) -> int:
+        return sum(count_tokens(m.get("content", "")) + 4 for m in messages)
+
+    def _error(self, exc: Exception) -> ModelError:
+        where = f"the model server at {self.base_url}"
+        if isinstance(exc, openai.APITimeoutError):
+            return ModelError(
+                f"{where} did not answer within {self.settings.timeout:g} s; raise "
+                "TOME_LLM__TIMEOUT or use a faster model"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return ModelError(
+                f"cannot reach {where}; start the server or fix TOME_BASE_URL "
+                "(unset it to use the embedded model)"
+            )
+        status = getattr(exc, "status_code", None)
+        detail = _short(getattr(exc, "message", str(exc)))
+        if status == 401:
+            return ModelError(f"{where} rejected the API key (401); set TOME_API_KEY")
+        if status == 404:
+            return ModelError(
+                f"{where} has no model {self.model!r} (404: {detail}); set TOME_MODEL to one it serves"
+            )
+        if status == 429:
+            return ModelError(f"{where} kept rate-limiting requests (429); lower TOME_LLM__CONCURRENCY")
+        return ModelError(f"{where} failed with HTTP {status}: {detail}")
+
+
+class _SchemaRefused(Exception):
+    """The server refused json_schema; fall back to json_object with a schema."""
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    try:
+        return min(float(value), 30.0) if value else None
+    except ValueError:
+        return None
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def open_chat_model(settings: Any) -> OpenAIChatModel:
+    """The configured model: the server at TOME_BASE_URL, or the embedded one (started here)."""
+    if settings.llm.base_url:
+        return OpenAIChatModel(settings.llm, base_url=settings.llm.base_url)
+    from reader.local_model import ensure_server
+
+    server = ensure_server(settings)
+    llm = settings.llm.model_copy(
+        update={"context_window": min(settings.llm.context_window, settings.embedded.n_ctx)}
+    )
+    return OpenAIChatModel(
+        llm, base_url=server.base_url, model=server.model.name, structured_mode="json_object"
+    )

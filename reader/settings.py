@@ -1,0 +1,223 @@
+"""One `Settings` for the whole program, built once and passed down.
+
+Sources, strongest first: keyword arguments, environment variables (`TOME_` prefix, `__` between
+nested names, plus the short forms `TOME_BASE_URL`, `TOME_API_KEY`, `TOME_MODEL`), a TOML config
+file (`--config`, `TOME_CONFIG`, or `config.toml` in the data directory), then the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from reader.errors import ConfigError
+
+
+def default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "tome"
+
+
+class LLMSettings(BaseModel):
+    """The chat model endpoint. With no `base_url`, tome starts the embedded local model."""
+
+    base_url: str | None = None
+    api_key: str = "not-needed"
+    model: str | None = Field(None, description="model name; the embedded model's when unset")
+    context_window: int = Field(8192, ge=1024, description="tokens the model can attend to")
+    max_output_tokens: int = Field(512, ge=16)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    concurrency: int = Field(2, ge=1, description="model calls in flight at once")
+    timeout: float = Field(300.0, gt=0, description="seconds for one model call")
+    retries: int = Field(3, ge=0, description="retries on connection errors, 429 and 5xx")
+    structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
+
+
+class EmbeddedModelSettings(BaseModel):
+    """The llama.cpp server tome starts on 127.0.0.1 when no `base_url` is set."""
+
+    model: Literal["qwen2.5-coder-0.5b", "smollm2-135m"] = "qwen2.5-coder-0.5b"
+    n_ctx: int = Field(8192, ge=1024)
+    threads: int | None = Field(None, description="CPU threads; all cores when unset")
+    startup_timeout: float = Field(180.0, gt=0)
+
+
+class VLLMSettings(BaseModel):
+    """Flags for `tome serve`, which launches vLLM on a GPU host."""
+
+    model: str = "Qwen/Qwen2.5-7B-Instruct"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_model_len: int = 32768
+    gpu_memory_utilization: float = Field(0.90, gt=0, le=1)
+    tensor_parallel_size: int = Field(1, ge=1)
+    enable_prefix_caching: bool = True
+    startup_timeout: float = Field(900.0, gt=0)
+    extra_args: list[str] = Field(default_factory=list)
+
+
+class PageSettings(BaseModel):
+    target_tokens: int = Field(1000, ge=50)
+    max_tokens: int = Field(1400, ge=60)
+    min_chapter_tokens: int = Field(
+        150, ge=0, description="a chapter smaller than this may share a page with its neighbour"
+    )
+    encoding: str = "cl100k_base"
+
+    @model_validator(mode="after")
+    def _max_covers_target(self) -> PageSettings:
+        if self.max_tokens < self.target_tokens:
+            raise ValueError("pages.max_tokens must be at least pages.target_tokens")
+        return self
+
+
+class EmbeddingSettings(BaseModel):
+    """Local ONNX MiniLM by default; an OpenAI-compatible /v1/embeddings endpoint when set."""
+
+    base_url: str | None = None
+    api_key: str = "not-needed"
+    model: str | None = None
+    batch_size: int = Field(32, ge=1)
+
+
+class MemorySettings(BaseModel):
+    chroma_url: str | None = Field(None, description="a Chroma server (`chroma run`); local when unset")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+
+
+class IngestSettings(BaseModel):
+    concurrency: int = Field(2, ge=1, description="pages summarised at once")
+    gist_max_tokens: int = Field(160, ge=16)
+    summary_max_tokens: int = Field(220, ge=16)
+    group_tokens: int = Field(1500, ge=200, description="gist tokens summarised into one parent")
+    retries: int = Field(2, ge=0, description="retries of one page when the model's answer is bad")
+
+
+class AnswerSettings(BaseModel):
+    strategy: Literal["auto", "navigate", "lookup", "chain", "mapreduce", "rag"] = "auto"
+    top_k: int = Field(4, ge=1)
+    max_pages_read: int = Field(3, ge=1)
+    note_max_tokens: int = Field(300, ge=32)
+    answer_max_tokens: int = Field(300, ge=16)
+
+
+_SHORT_ENV = {"TOME_BASE_URL": "base_url", "TOME_API_KEY": "api_key", "TOME_MODEL": "model"}
+
+
+class _ShortEnvSource(PydanticBaseSettingsSource):
+    """`TOME_BASE_URL`, `TOME_API_KEY` and `TOME_MODEL` set `llm.*` directly."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        llm = {key: os.environ[env] for env, key in _SHORT_ENV.items() if os.environ.get(env)}
+        return {"llm": llm} if llm else {}
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config file {self.path} is not valid TOML ({exc}); fix it") from exc
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TOME_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    home: Path = Field(default_factory=default_home, description="data directory (TOME_HOME)")
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    embedded: EmbeddedModelSettings = Field(default_factory=EmbeddedModelSettings)
+    vllm: VLLMSettings = Field(default_factory=VLLMSettings)
+    pages: PageSettings = Field(default_factory=PageSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+
+    _config_path: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            _ShortEnvSource(settings_cls),
+            env_settings,
+            _TomlSource(settings_cls, _config_file()),
+        )
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.home / "checkpoints.sqlite"
+
+    @property
+    def uses_embedded_model(self) -> bool:
+        return not self.llm.base_url
+
+
+_config_override: Path | None = None
+
+
+def _config_file() -> Path | None:
+    if _config_override is not None:
+        return _config_override
+    if env := os.environ.get("TOME_CONFIG"):
+        return Path(env).expanduser()
+    home = Path(os.environ["TOME_HOME"]).expanduser() if os.environ.get("TOME_HOME") else None
+    return (home or default_home()) / "config.toml"
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build the one Settings object; `config` names a TOML file that must exist."""
+    global _config_override
+    if config is not None:
+        config = Path(config).expanduser()
+        if not config.is_file():
+            raise ConfigError(f"config file {config} does not exist; pass an existing TOML file")
+    _config_override = config
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"setting {where}: {first['msg']} (check TOME_ environment variables and the config file)"
+        ) from exc
+    finally:
+        _config_override = None

@@ -1,0 +1,116 @@
+"""The small data types every layer shares."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Chapter(BaseModel):
+    """A structural division of a document (chapter, section, part), by offsets in its text."""
+
+    title: str
+    start: int
+    end: int
+    level: int = 1
+
+
+class Page(BaseModel):
+    """A token-bounded slice of a document's normalised text: `text == document.text[start:end]`."""
+
+    id: str
+    document: str
+    chapter: int = Field(description="index into Document.chapters; -1 when there are none")
+    ordinal: int
+    start: int
+    end: int
+    tokens: int
+    text: str = ""
+
+
+class Document(BaseModel):
+    """A loaded document: normalised text plus its structure. `id` is a hash of the source bytes."""
+
+    id: str
+    title: str
+    author: str | None = None
+    format: str
+    source: str = Field(description="the path it was read from")
+    text: str
+    chapters: list[Chapter] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    """What model calls cost: every feature reports one of these."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = Field(0.0, description="time during which at least one call was in flight")
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            seconds=self.seconds + other.seconds,
+        )
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls - other.calls,
+            prompt_tokens=self.prompt_tokens - other.prompt_tokens,
+            completion_tokens=self.completion_tokens - other.completion_tokens,
+            seconds=self.seconds - other.seconds,
+        )
+
+
+class Citation(BaseModel):
+    """A verbatim quote from a page, with character offsets in the document's normalised text."""
+
+    document: str
+    page: str
+    start: int
+    end: int
+    quote: str
+
+
+class Answer(BaseModel):
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    strategy: str
+    trace: list[dict[str, Any]] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    conversation: str | None = None
+
+
+class Node(BaseModel):
+    """A node of the summary tree. Level 1 nodes are gists (one per page); higher levels summarise
+    consecutive children; the single node at the top level is the root."""
+
+    id: str
+    document: str
+    level: int
+    ordinal: int
+    summary: str
+    parent: str | None = None
+    children: list[str] = Field(default_factory=list)
+    first_page: int = Field(description="ordinal of the first page under this node")
+    last_page: int = Field(description="ordinal of the last page under this node")
+    chapter: int = -1
+
+
+class Episode(BaseModel):
+    """One remembered exchange: a question, its answer and how it was found."""
+
+    id: str
+    conversation: str
+    documents: list[str]
+    question: str
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    trace: list[dict[str, Any]] = Field(default_factory=list)
+    notes: str = ""
+    time: float = Field(default_factory=time.time)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def tome_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data directory and no endpoint from the caller's environment."""
+    home = tmp_path / "tome-home"
+    monkeypatch.setenv("TOME_HOME", str(home))
+    for name in ("TOME_BASE_URL", "TOME_API_KEY", "TOME_MODEL", "TOME_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"evaluation data not found at {SHARED_DATA}")
+    return SHARED_DATA
