@@ -141,7 +141,9 @@ class OpenAIChatModel:
             self._structured_mode = "json_object"
             self._may_fall_back = False
             return await self.complete(
-                messages, max_tokens=max_tokens, response_format=response_format(schema, "json_object")
+                messages,
+                max_tokens=max_tokens,
+                response_format=response_format(schema, "json_object"),
             )
 
     # -- transport ------------------------------------------------------------------------------
@@ -157,7 +159,9 @@ class OpenAIChatModel:
                     raise self._error(exc) from exc
                 ids = [m.id for m in models.data]
                 if not ids:
-                    raise ModelError(f"the server at {self.base_url} lists no models; set TOME_MODEL")
+                    raise ModelError(
+                        f"the server at {self.base_url} lists no models; set TOME_MODEL"
+                    )
                 self.model = ids[0]
         return self.model
 
@@ -192,8 +196,10 @@ class OpenAIChatModel:
                 raise
             usage = response.usage
             prompt = usage.prompt_tokens if usage else self._estimate(messages)
-            completion = usage.completion_tokens if usage else count_tokens(
-                response.choices[0].message.content or ""
+            completion = (
+                usage.completion_tokens
+                if usage
+                else count_tokens(response.choices[0].message.content or "")
             )
             self._end(meters, (prompt, completion))
             return response
@@ -285,10 +291,13 @@ class OpenAIChatModel:
             return ModelError(f"{where} rejected the API key (401); set TOME_API_KEY")
         if status == 404:
             return ModelError(
-                f"{where} has no model {self.model!r} (404: {detail}); set TOME_MODEL to one it serves"
+                f"{where} has no model {self.model!r} (404: {detail}); "
+                "set TOME_MODEL to one it serves"
             )
         if status == 429:
-            return ModelError(f"{where} kept rate-limiting requests (429); lower TOME_LLM__CONCURRENCY")
+            return ModelError(
+                f"{where} kept rate-limiting requests (429); lower TOME_LLM__CONCURRENCY"
+            )
         return ModelError(f"{where} failed with HTTP {status}: {detail}")
 
 

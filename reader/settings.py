@@ -91,7 +91,9 @@ class EmbeddingSettings(BaseModel):
 
 
 class MemorySettings(BaseModel):
-    chroma_url: str | None = Field(None, description="a Chroma server (`chroma run`); local when unset")
+    chroma_url: str | None = Field(
+        None, description="a Chroma server (`chroma run`); local when unset"
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
 
 
@@ -99,7 +101,7 @@ class IngestSettings(BaseModel):
     concurrency: int = Field(2, ge=1, description="pages summarised at once")
     gist_max_tokens: int = Field(160, ge=16)
     summary_max_tokens: int = Field(220, ge=16)
-    group_tokens: int = Field(1500, ge=200, description="gist tokens summarised into one parent")
+    group_tokens: int = Field(1500, ge=20, description="gist tokens summarised into one parent")
     retries: int = Field(2, ge=0, description="retries of one page when the model's answer is bad")
 
 
@@ -217,7 +219,8 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(
-            f"setting {where}: {first['msg']} (check TOME_ environment variables and the config file)"
+            f"setting {where}: {first['msg']} "
+            "(check the TOME_ environment variables and the config file)"
         ) from exc
     finally:
         _config_override = None

@@ -100,8 +100,6 @@ class FakeChatModel:
         for i, word in enumerate(words):
             yield word if i == len(words) - 1 else word + " "
 
-    async def structured(
-        self, messages: list[dict[str, str]], schema: type[T], **_: Any
-    ) -> T:
+    async def structured(self, messages: list[dict[str, str]], schema: type[T], **_: Any) -> T:
         text = await self._reply(FakeRequest(messages, "structured", schema))
         return parse_reply(text, schema)

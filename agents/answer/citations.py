@@ -1,0 +1,142 @@
+"""Citations: verbatim quotes with character offsets in the document's normalised text.
+
+A quote the model gives is checked against the page text (case- and whitespace-insensitive); a
+quote that is not there is dropped. When no valid quote is left, the sentence of the candidate
+pages that shares the most words with the answer and the question is used instead, which is
+verbatim by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reader.types import Citation, Page
+
+MIN_QUOTE_CHARS = 12
+MAX_QUOTE_CHARS = 300
+_WORD = re.compile(r"\w+")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|$)", re.MULTILINE)
+_TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-"})
+_STOP = (
+    "a an and are as at be but by did do does for from had has have he her his how i if in into "
+    "is it its me my no not of on or our she so that the their them then there they this to was "
+    "we were what when where which who whom why will with you your page document"
+)
+STOPWORDS = frozenset(_STOP.split())
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """Casefolded text with whitespace runs collapsed, and each character's original index."""
+    chars: list[str] = []
+    index: list[int] = []
+    space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            space = bool(chars)
+            continue
+        if space:
+            chars.append(" ")
+            index.append(i - 1)
+            space = False
+        chars.append(ch.translate(_TRANSLATE).casefold()[:1] or ch)
+        index.append(i)
+    return "".join(chars), index
+
+
+def find_quote(page: Page, quote: str) -> tuple[int, int] | None:
+    """Offsets (relative to the page text) of `quote` in the page, or None when it is not there."""
+    cleaned = quote.strip().strip("\"'“”‘’`").strip()
+    cleaned = cleaned.removeprefix("...").removesuffix("...").removesuffix("…").strip()
+    if len(cleaned) < MIN_QUOTE_CHARS:
+        return None
+    haystack, index = _normalised(page.text)
+    needle, _ = _normalised(cleaned)
+    at = haystack.find(needle)
+    if at < 0:
+        return None
+    return index[at], index[at + len(needle) - 1] + 1
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in STOPWORDS}
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences (or lines) of `text`, trimmed of whitespace and capped in length."""
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end - start < 2:
+            continue
+        if end - start > MAX_QUOTE_CHARS:
+            cut = text.rfind(" ", start, start + MAX_QUOTE_CHARS)
+            end = cut if cut > start else start + MAX_QUOTE_CHARS
+        spans.append((start, end))
+    return spans
+
+
+def extractive_quote(pages: list[Page], answer: str, question: str) -> tuple[Page, int, int] | None:
+    """The sentence of `pages` sharing most words with the answer (twice) and the question."""
+    answer_words, question_words = content_words(answer), content_words(question)
+    best: tuple[float, Page, int, int] | None = None
+    for page in pages:
+        for start, end in sentences(page.text):
+            words = content_words(page.text[start:end])
+            if not words:
+                continue
+            score = 2 * len(words & answer_words) + len(words & question_words)
+            score -= 0.001 * abs(len(words) - 20)  # prefer sentence-sized spans among equals
+            if best is None or score > best[0]:
+                best = (score, page, start, end)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def cite(page: Page, start: int, end: int) -> Citation:
+    return Citation(
+        document=page.document,
+        page=page.id,
+        start=page.start + start,
+        end=page.start + end,
+        quote=page.text[start:end],
+    )
+
+
+def build_citations(
+    evidence: list[dict[str, Any]], pages: dict[str, Page], answer: str, question: str
+) -> tuple[list[Citation], list[dict[str, Any]]]:
+    """Citations for each evidence item `{"pages": [page ids], "quote": str}`, and trace notes.
+
+    The quote is looked for in the item's pages in order; when it is missing or not verbatim the
+    best-overlapping sentence of those pages stands in. Duplicate spans are merged."""
+    citations: list[Citation] = []
+    notes: list[dict[str, Any]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for item in evidence:
+        candidates = [pages[p] for p in item.get("pages", []) if p in pages]
+        if not candidates:
+            continue
+        quote = str(item.get("quote") or "")
+        found: tuple[Page, int, int] | None = None
+        if quote.strip():
+            for page in candidates:
+                span = find_quote(page, quote)
+                if span is not None:
+                    found = (page, *span)
+                    break
+            if found is None:
+                notes.append({"step": "cite", "dropped_quote": quote[:200]})
+        if found is None:
+            found = extractive_quote(candidates, answer, question)
+        if found is None:
+            continue
+        citation = cite(*found)
+        key = (citation.page, citation.start, citation.end)
+        if key not in seen:
+            seen.add(key)
+            citations.append(citation)
+    return citations, notes

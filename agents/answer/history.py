@@ -1,0 +1,81 @@
+"""Episodic memory for answering: earlier turns of the conversation and related past exchanges go
+into the prompts (bounded in tokens); each new exchange is remembered as an Episode."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from memory.episodic import EpisodicMemory
+from memory.store import MemoryStore
+from reader.errors import NotFoundError
+from reader.types import Answer, Episode
+
+TURNS = 3  # earlier turns of the conversation shown
+TURN_TOKENS = 120  # per turn
+RELATED = 1  # related past exchanges from other conversations
+RELATED_MIN_SCORE = 0.6
+
+
+@dataclass
+class Recall:
+    conversation: str
+    history: str  # for the prompts; empty when there is nothing to recall
+    query: str  # the retrieval query
+    turns: int
+    related: int
+
+
+def _clip(text: str, max_words: int) -> str:
+    words = text.split()
+    return " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+
+
+def recall(
+    store: MemoryStore, question: str, documents: list[str], conversation: str | None
+) -> Recall:
+    """What to remember for `question`: earlier turns of `conversation` and related episodes."""
+    memory = EpisodicMemory(store)
+    conversation_id = conversation or uuid.uuid4().hex
+    earlier: list[Episode] = []
+    if conversation:
+        try:
+            earlier = memory.conversation(conversation)[-TURNS:]
+        except NotFoundError:
+            earlier = []
+    words = int(TURN_TOKENS * 0.7)
+    lines = [f"Q: {_clip(e.question, words // 3)}\nA: {_clip(e.answer, words)}" for e in earlier]
+    related = [
+        episode
+        for episode, score in memory.search_scored(
+            question, documents, k=RELATED, exclude_conversation=conversation_id
+        )
+        if score >= RELATED_MIN_SCORE
+    ]
+    blocks = []
+    if lines:
+        blocks.append("Earlier in this conversation:\n" + "\n".join(lines))
+    if related:
+        past = [f"Q: {_clip(e.question, 25)}\nA: {_clip(e.answer, 50)}" for e in related]
+        blocks.append("A related earlier exchange (may help):\n" + "\n".join(past))
+    query = question
+    if earlier:
+        last = earlier[-1]
+        query = f"{_clip(last.question, 30)} {_clip(last.answer, 40)} {question}"
+    return Recall(conversation_id, "\n\n".join(blocks), query, len(earlier), len(related))
+
+
+def remember(store: MemoryStore, question: str, documents: list[str], answer: Answer) -> None:
+    assert answer.conversation is not None
+    EpisodicMemory(store).add(
+        Episode(
+            id=uuid.uuid4().hex,
+            conversation=answer.conversation,
+            documents=documents,
+            question=question,
+            answer=answer.text,
+            citations=answer.citations,
+            trace=answer.trace,
+            notes=answer.strategy,
+        )
+    )

@@ -1,0 +1,94 @@
+"""Helpers the answering graphs share: token budgets, packing pages, the final answer call."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from agents.answer import prompts
+from agents.context import GraphContext
+from reader.errors import StructuredOutputError
+from reader.types import Page
+
+PROMPT_OVERHEAD = 400  # tokens of instructions, question and reply format around the data
+
+
+def truncate(ctx: GraphContext, text: str, max_tokens: int) -> str:
+    """`text` cut (at a word boundary) to at most `max_tokens` tokens."""
+    if max_tokens <= 0:
+        return ""
+    if ctx.model.count_tokens(text) <= max_tokens:
+        return text
+    cut = text[: max_tokens * 4]
+    while cut and ctx.model.count_tokens(cut) > max_tokens:
+        cut = cut[: int(len(cut) * 0.85)]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > len(cut) // 2 else cut).rstrip() + " …"
+
+
+def words(text: str, limit: int) -> str:
+    parts = text.split()
+    return " ".join(parts[:limit]) + (" …" if len(parts) > limit else "")
+
+
+def window_budget(ctx: GraphContext, reserve: int) -> int:
+    """Tokens of document data one call may carry, leaving `reserve` for the rest."""
+    return max(500, ctx.model.context_window - reserve - PROMPT_OVERHEAD)
+
+
+def pack(ctx: GraphContext, pages: list[Page], budget: int) -> list[list[Page]]:
+    """Consecutive pages grouped so that each group's tokens stay within `budget`."""
+    groups: list[list[Page]] = []
+    used = 0
+    for page in pages:
+        tokens = page.tokens or ctx.model.count_tokens(page.text)
+        if groups and used + tokens <= budget:
+            groups[-1].append(page)
+            used += tokens
+        else:
+            groups.append([page])
+            used = tokens
+    return groups
+
+
+async def titles(ctx: GraphContext, documents: list[str]) -> dict[str, str]:
+    """Document titles to label pages with, only when there are several documents."""
+    if len(documents) < 2:
+        return {}
+    records = await asyncio.gather(
+        *(asyncio.to_thread(ctx.store.get_document, d) for d in documents)
+    )
+    return {r.id: r.title for r in records}
+
+
+async def answer_from_pages(
+    ctx: GraphContext,
+    question: str,
+    pages: list[Page],
+    history: str = "",
+    budget: int | None = None,
+) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    """One model call answering from `pages` (numbered 1..n in the prompt): the answer text, the
+    evidence (the page the model named first, then the others) and a trace entry."""
+    if not pages:
+        return prompts.NOT_FOUND, [], {"step": "answer", "pages": []}
+    names = await titles(ctx, list(dict.fromkeys(p.document for p in pages)))
+    budget = budget or window_budget(ctx, ctx.settings.answer.answer_max_tokens)
+    per_page = max(200, budget // len(pages))
+    numbered = [
+        (i + 1, truncate(ctx, p.text, per_page), names.get(p.document, ""))
+        for i, p in enumerate(pages)
+    ]
+    messages = prompts.answer_messages(question, numbered, history)
+    try:
+        reply = await ctx.model.structured(
+            messages, prompts.AnswerReply, max_tokens=ctx.settings.answer.answer_max_tokens
+        )
+    except StructuredOutputError as exc:
+        return prompts.NOT_FOUND, [], {"step": "answer", "error": exc.message}
+    chosen = pages[reply.page - 1] if 1 <= reply.page <= len(pages) else None
+    ordered = ([chosen] if chosen else []) + [p for p in pages if p is not chosen]
+    evidence = [{"pages": [p.id for p in ordered], "quote": reply.quote}]
+    answer = " ".join(reply.answer.split()) or prompts.NOT_FOUND
+    entry = {"step": "answer", "pages": [p.ordinal + 1 for p in pages], "cited": reply.page}
+    return answer, evidence, entry

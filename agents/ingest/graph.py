@@ -1,0 +1,253 @@
+"""The ingestion graph: pages → gists (map, in parallel with `Send`) → summary tree (reduce, one
+level at a time) → ready.
+
+Every node writes its result to the store as soon as it has it, and node ids are deterministic, so
+work is never done twice: LangGraph's SQLite checkpointer resumes an interrupted run where it
+stopped, and even without a checkpoint the graph skips gists and summaries the store already has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from agents.context import GraphContext
+from agents.ingest import prompts
+from agents.ingest.grouping import node_id, parent_for, plan_groups
+from agents.ingest.state import GistTask, IngestState, SummaryTask
+from reader.errors import NotFoundError, StructuredOutputError
+from reader.types import Node, Page
+
+GIST_WORDS = 70
+SUMMARY_WORDS = 110
+
+
+async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    from reader.documents import load_document, paginate
+
+    ctx = runtime.context
+    document = await asyncio.to_thread(load_document, state["source"])
+    pages = await asyncio.to_thread(paginate, document, ctx.settings.pages)
+    if not await asyncio.to_thread(ctx.store.add_document, document, pages):
+        await asyncio.to_thread(ctx.store.set_status, document.id, "ingesting")
+    done = await asyncio.to_thread(ctx.store.nodes, document.id, 1)
+    get_stream_writer()(
+        {"event": "start", "document": document.id, "pages": len(pages), "done": len(done),
+         "tokens": sum(p.tokens for p in pages)}
+    )  # fmt: skip
+    return {
+        "doc_id": document.id,
+        "title": document.title,
+        "chapters": [c.title for c in document.chapters],
+        "page_count": len(pages),
+        "level": 1,
+    }
+
+
+async def dispatch_gists(state: IngestState, runtime: Runtime[GraphContext]) -> list[Send] | str:
+    store = runtime.context.store
+    done = {n.first_page for n in await asyncio.to_thread(store.nodes, state["doc_id"], 1)}
+    pages = await asyncio.to_thread(store.pages, state["doc_id"])
+    todo = [p for p in pages if p.ordinal not in done]
+    if not todo:
+        return "reduce"
+    chapters = state.get("chapters", [])
+    return [
+        Send(
+            "gist",
+            GistTask(
+                doc_id=state["doc_id"],
+                title=state["title"],
+                chapter=chapters[p.chapter] if 0 <= p.chapter < len(chapters) else "",
+                total=state["page_count"],
+                page=p.model_dump(),
+            ),
+        )
+        for p in todo
+    ]
+
+
+async def _summarise(
+    ctx: GraphContext, messages: list[dict[str, str]], max_tokens: int
+) -> tuple[str | None, str]:
+    """A usable summary, or None and why not, after the configured retries."""
+    reason = ""
+    for attempt in range(ctx.settings.ingest.retries + 1):
+        text = await ctx.model.complete(
+            messages, max_tokens=max_tokens, temperature=0.0 if attempt == 0 else 0.4
+        )
+        reason = prompts.bad_summary(text) or ""
+        if not reason:
+            return " ".join(text.split()), ""
+    return None, reason
+
+
+async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    page = Page.model_validate(task["page"])
+    gist_id = node_id(page.document, 1, page.ordinal)
+    writer = get_stream_writer()
+    if await asyncio.to_thread(_stored, ctx, gist_id):
+        # Stored by a run that crashed before LangGraph checkpointed this task's result.
+        writer({"event": "page", "ordinal": page.ordinal, "ok": True, "tokens": page.tokens})
+        return {"gists": [gist_id]}
+    messages = prompts.gist_messages(
+        task["title"], task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS
+    )
+    try:
+        summary, reason = await _summarise(ctx, messages, ctx.settings.ingest.gist_max_tokens)
+    except StructuredOutputError as exc:
+        summary, reason = None, exc.message
+    if summary is None:
+        writer({"event": "page", "ordinal": page.ordinal, "ok": False, "error": reason})
+        return {"failures": [{"page": page.id, "ordinal": page.ordinal, "error": reason}]}
+    node = Node(
+        id=gist_id,
+        document=page.document,
+        level=1,
+        ordinal=page.ordinal,
+        summary=summary,
+        children=[page.id],
+        first_page=page.ordinal,
+        last_page=page.ordinal,
+        chapter=page.chapter,
+    )
+    await asyncio.to_thread(ctx.store.put_nodes, [node])
+    writer({"event": "page", "ordinal": page.ordinal, "ok": True, "tokens": page.tokens})
+    return {"gists": [node.id]}
+
+
+def _stored(ctx: GraphContext, node: str) -> bool:
+    try:
+        ctx.store.get_node(node)
+    except NotFoundError:
+        return False
+    return True
+
+
+def _fallback_summary(children: list[Node], words: int) -> str:
+    """An extractive stand-in when the model cannot summarise: the start of each child."""
+    per_child = max(8, words // max(1, len(children)))
+    return " ".join(" ".join(c.summary.split()[:per_child]) for c in children)
+
+
+async def summarise(task: SummaryTask, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    parent = Node.model_validate(task["node"])
+    children = [Node.model_validate(c) for c in task["children"]]
+    messages = prompts.reduce_messages(
+        task["title"],
+        task["chapter"],
+        parent.first_page + 1,
+        parent.last_page + 1,
+        [c.summary for c in children],
+        SUMMARY_WORDS,
+    )
+    summary: str | None = children[0].summary if len(children) == 1 else None
+    if summary is None:
+        try:
+            summary, _ = await _summarise(ctx, messages, ctx.settings.ingest.summary_max_tokens)
+        except StructuredOutputError:
+            summary = None
+    parent.summary = summary or _fallback_summary(children, SUMMARY_WORDS)
+    for child in children:
+        child.parent = parent.id
+    # Parent first: a crash between the two writes leaves the parent present, so the
+    # children's missing parent pointers are repaired when `reduce` sees the level again.
+    await asyncio.to_thread(ctx.store.put_nodes, [parent])
+    await asyncio.to_thread(ctx.store.put_nodes, children)
+    return {}
+
+
+async def reduce(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """Find the lowest level whose parents are incomplete; finish when a root exists."""
+    if state.get("failures"):
+        return {"status": "failed"}
+    ctx = runtime.context
+    doc_id = state["doc_id"]
+    level = 1
+    nodes = await asyncio.to_thread(ctx.store.nodes, doc_id, level)
+    while len(nodes) > 1:
+        existing = {n.id: n for n in await asyncio.to_thread(ctx.store.nodes, doc_id, level + 1)}
+        groups = plan_groups(
+            nodes, ctx.settings.ingest.group_tokens, ctx.model.count_tokens, by_chapter=level == 1
+        )
+        expected = [node_id(doc_id, level + 1, i) for i in range(len(groups))]
+        if not all(e in existing for e in expected):
+            break
+        stale = [n for n in nodes if n.parent is None]
+        if stale:  # repair parent pointers lost to a crash between two writes
+            owner = {cid: p.id for p in existing.values() for cid in p.children}
+            for child in stale:
+                child.parent = owner.get(child.id)
+            await asyncio.to_thread(ctx.store.put_nodes, stale)
+        nodes = [existing[e] for e in expected]
+        level += 1
+    if len(nodes) == 1:
+        stats = {"pages": state["page_count"], "gists": state["page_count"], "depth": level}
+        await asyncio.to_thread(ctx.store.set_status, doc_id, "ready", stats)
+        get_stream_writer()({"event": "done", "depth": level})
+        return {"status": "ready", "level": level}
+    return {"level": level}
+
+
+def dispatch_summaries(state: IngestState, runtime: Runtime[GraphContext]) -> list[Send] | str:
+    if state.get("status") in ("ready", "failed"):
+        return END
+    return "plan"
+
+
+async def plan(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    return {}
+
+
+async def dispatch_level(state: IngestState, runtime: Runtime[GraphContext]) -> list[Send]:
+    ctx = runtime.context
+    doc_id, level = state["doc_id"], state["level"]
+    nodes = await asyncio.to_thread(ctx.store.nodes, doc_id, level)
+    existing = {n.id for n in await asyncio.to_thread(ctx.store.nodes, doc_id, level + 1)}
+    groups = plan_groups(
+        nodes, ctx.settings.ingest.group_tokens, ctx.model.count_tokens, by_chapter=level == 1
+    )
+    chapters = state.get("chapters", [])
+    get_stream_writer()({"event": "level", "level": level + 1, "nodes": len(groups)})
+    sends = []
+    for ordinal, children in enumerate(groups):
+        parent = parent_for(doc_id, level + 1, ordinal, children)
+        if parent.id in existing:
+            continue
+        chapter = chapters[parent.chapter] if 0 <= parent.chapter < len(chapters) else ""
+        sends.append(
+            Send(
+                "summarise",
+                SummaryTask(
+                    doc_id=doc_id,
+                    title=state["title"],
+                    chapter=chapter,
+                    node=parent.model_dump(),
+                    children=[c.model_dump() for c in children],
+                ),
+            )
+        )
+    return sends
+
+
+def build_graph() -> StateGraph:
+    graph = StateGraph(IngestState, context_schema=GraphContext)
+    graph.add_node("prepare", prepare)
+    graph.add_node("gist", gist)
+    graph.add_node("reduce", reduce)
+    graph.add_node("plan", plan)
+    graph.add_node("summarise", summarise)
+    graph.add_edge(START, "prepare")
+    graph.add_conditional_edges("prepare", dispatch_gists, ["gist", "reduce"])
+    graph.add_edge("gist", "reduce")
+    graph.add_conditional_edges("reduce", dispatch_summaries, ["plan", END])
+    graph.add_conditional_edges("plan", dispatch_level, ["summarise"])
+    graph.add_edge("summarise", "reduce")
+    return graph

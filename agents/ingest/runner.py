@@ -1,0 +1,117 @@
+"""Run the ingestion graph for one file: resume an interrupted run, stream progress, report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from pydantic import BaseModel
+
+from agents.context import GraphContext
+from agents.ingest.graph import build_graph
+from reader.errors import NotFoundError, TomeError
+from reader.usage import metered
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+class IngestFailedError(TomeError):
+    """Some pages could not be summarised; the document stays not ready."""
+
+
+class IngestReport(BaseModel):
+    id: str
+    title: str
+    pages: int
+    gists: int
+    depth: int
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    llm_seconds: float
+    wall_seconds: float
+    skipped: bool = False
+
+
+def file_document_id(path: Path) -> str:
+    """The id a file's document gets: a hash of its bytes (unreadable files fail later, clearly)."""
+    from reader.documents.text import document_id
+
+    try:
+        return document_id(path.read_bytes())
+    except OSError:
+        return ""
+
+
+async def ingest_file(
+    path: Path, ctx: GraphContext, on_event: ProgressCallback | None = None
+) -> IngestReport:
+    started = time.perf_counter()
+    doc_id = file_document_id(path)
+    store = ctx.store
+    try:
+        existing = store.get_document(doc_id) if doc_id else None
+    except NotFoundError:
+        existing = None
+    if existing is not None and existing.status == "ready":
+        return IngestReport(
+            id=doc_id, title=existing.title, pages=existing.pages,
+            gists=existing.stats.get("gists", existing.pages), depth=existing.stats.get("depth", 0),
+            llm_calls=0, prompt_tokens=0, completion_tokens=0, llm_seconds=0.0,
+            wall_seconds=time.perf_counter() - started, skipped=True,
+        )  # fmt: skip
+    ctx.settings.home.mkdir(parents=True, exist_ok=True)
+    config: dict[str, Any] = {
+        "configurable": {"thread_id": doc_id},
+        "max_concurrency": ctx.settings.ingest.concurrency,
+        "recursion_limit": 200,
+    }
+    async with AsyncSqliteSaver.from_conn_string(str(ctx.settings.checkpoint_path)) as saver:
+        app = build_graph().compile(checkpointer=saver)
+        snapshot = await app.aget_state(config)
+        if snapshot.next:
+            graph_input: dict[str, Any] | None = None  # resume the interrupted run
+            if on_event is not None and existing is not None:
+                done = len(store.nodes(doc_id, 1))
+                on_event({"event": "start", "document": doc_id, "pages": existing.pages,
+                          "done": done, "tokens": existing.tokens, "resumed": True})  # fmt: skip
+        else:
+            await saver.adelete_thread(doc_id)
+            graph_input = {"source": str(path)}
+        final: dict[str, Any] = {}
+        with metered() as meter:
+            async for mode, event in app.astream(
+                graph_input, config, context=ctx, stream_mode=["custom", "values"]
+            ):
+                if mode == "custom" and on_event is not None:
+                    on_event(event)
+                elif mode == "values":
+                    final = event
+        await saver.adelete_thread(doc_id)
+    usage = meter.usage
+    failures = final.get("failures") or []
+    if failures:
+        first = failures[0]
+        store.set_status(doc_id, "failed", {"failures": failures})
+        raise IngestFailedError(
+            f"{len(failures)} of {final.get('page_count')} pages of {path} could not be "
+            f"summarised (page {first['ordinal'] + 1}: {first['error']}); run `tome add` on the "
+            "same file again to retry only those pages"
+        )
+    report = IngestReport(
+        id=doc_id,
+        title=final.get("title", ""),
+        pages=final["page_count"],
+        gists=final["page_count"],
+        depth=final.get("level", 1),
+        llm_calls=usage.calls,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        llm_seconds=round(usage.seconds, 3),
+        wall_seconds=round(time.perf_counter() - started, 3),
+    )
+    store.set_status(doc_id, "ready", report.model_dump(exclude={"id", "title", "skipped"}))
+    return report

@@ -1,0 +1,53 @@
+"""RAG: the top-k pages by embedding similarity (Chroma), then one answer call.
+
+With `whole` (the router's choice when the documents fit in the window) it reads every page,
+in order, instead."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agents.answer.pages import answer_from_pages
+from agents.context import GraphContext
+from agents.rag.state import RagState
+
+
+async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    if state.get("whole"):  # the documents fit in the window: read them whole, in order
+        pages = []
+        for doc_id in state["documents"]:
+            pages += await asyncio.to_thread(ctx.store.pages, doc_id)
+        trace = {"step": "retrieve", "whole": True, "pages": len(pages)}
+        return {"pages": [p.id for p in pages], "trace": [trace]}
+    k = state.get("k") or ctx.settings.answer.top_k
+    query = state.get("query") or state["question"]
+    hits = await asyncio.to_thread(ctx.store.search_pages, query, state["documents"], k)
+    found = [[h.page.document[:12], h.page.ordinal + 1, round(h.score, 3)] for h in hits]
+    trace = {"step": "retrieve", "k": k, "query": query[:200], "pages": found}
+    return {"pages": [h.page.id for h in hits], "trace": [trace]}
+
+
+async def answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    pages = await asyncio.to_thread(ctx.store.pages_by_id, state.get("pages", []))
+    order = {pid: i for i, pid in enumerate(state.get("pages", []))}
+    pages.sort(key=lambda p: order[p.id])
+    text, evidence, entry = await answer_from_pages(
+        ctx, state["question"], pages, state.get("history", "")
+    )
+    return {"answer": text, "evidence": evidence, "trace": [entry]}
+
+
+def build_graph() -> StateGraph:
+    graph = StateGraph(RagState, context_schema=GraphContext)
+    graph.add_node("retrieve", retrieve)
+    graph.add_node("answer", answer)
+    graph.add_edge(START, "retrieve")
+    graph.add_edge("retrieve", "answer")
+    graph.add_edge("answer", END)
+    return graph

@@ -1,0 +1,69 @@
+"""The `auto` strategy: a cheap rule-based router (no model call) that picks a strategy per
+question and says why, for the trace.
+
+- the documents fit in the window                  → rag, reading every page (whole)
+- a whole-document question (summarise, theme, …)  → chain
+- multiple choice (options A-D)                    → mapreduce when the documents fit in a few
+                                                     map calls, else lookup
+- anything else (a local fact)                     → lookup
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from memory.records import DocumentRecord
+
+STRATEGIES = ("navigate", "lookup", "chain", "mapreduce", "rag")
+WHOLE_RESERVE = 2500  # window tokens kept for instructions, history and the answer
+MAPREDUCE_MAX_CALLS = 8
+
+_WHOLE = re.compile(
+    r"\b(summari[sz]e|summary|overall|overview|theme|themes|throughout|whole (book|document|"
+    r"story|text)|entire|main (idea|point|argument|events)|plot|arc|how does .{1,60}\b(change|"
+    r"develop|evolve|grow)|in general|across the)\b",
+    re.IGNORECASE,
+)
+_OPTION = re.compile(r"(?:^|\s|\()([A-D])(?:[).:]|\s*-)\s*\S", re.MULTILINE)
+
+
+@dataclass
+class Route:
+    strategy: str
+    reason: str
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def trace(self) -> dict[str, Any]:
+        return {"step": "route", "strategy": self.strategy, "reason": self.reason}
+
+
+def is_multiple_choice(question: str) -> bool:
+    letters = {m.group(1) for m in _OPTION.finditer(question)}
+    return {"A", "B", "C"} <= letters
+
+
+def is_whole_document(question: str) -> bool:
+    return bool(_WHOLE.search(question))
+
+
+def route(question: str, records: list[DocumentRecord], context_window: int) -> Route:
+    tokens = sum(r.tokens for r in records)
+    budget = context_window - WHOLE_RESERVE
+    if tokens <= budget:
+        return Route(
+            "rag",
+            f"the documents ({tokens} tokens) fit in the window ({budget} tokens): read whole",
+            {"whole": True},
+        )
+    if is_whole_document(question):
+        return Route("chain", "a whole-document question: read every page in order with a note")
+    if is_multiple_choice(question):
+        calls = -(-tokens // max(1, budget))
+        if calls <= MAPREDUCE_MAX_CALLS:
+            return Route(
+                "mapreduce", f"multiple choice over {calls} window-sized parts: map and reduce"
+            )
+        return Route("lookup", f"multiple choice over {tokens} tokens: too long to map; look up")
+    return Route("lookup", "a local fact question: pick pages from the gists and re-read them")

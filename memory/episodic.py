@@ -1,0 +1,126 @@
+"""Episodic memory: past questions and answers, by conversation, searchable by meaning.
+
+Episodes live in the store's `{library}-episodes` collection; removing a document removes the
+episodes about it alone (see `MemoryStore.remove_document`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memory.records import (
+    ConversationSummary,
+    check_id,
+    episode_from,
+    episode_metadata,
+    episode_text,
+)
+from memory.search import where_all
+from memory.store import MemoryStore
+from reader.errors import NotFoundError
+from reader.types import Episode
+
+
+class EpisodicMemory:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    @property
+    def _collection(self) -> Any:
+        return self.store.chroma["episodes"]
+
+    def add(self, episode: Episode) -> None:
+        """Remember an exchange (upsert: the same id replaces it). Its documents must exist."""
+        check_id(episode.id, "episode")
+        check_id(episode.conversation, "conversation")
+        for doc_id in episode.documents:
+            self.store.get_document(doc_id)
+        text = episode_text(episode)
+        self.store.chroma.upsert(
+            "episodes", [episode.id], self.store.embed([text]), [episode_metadata(episode)], [text]
+        )
+        self.store.chroma.bump_generation()
+
+    def get(self, episode_id: str) -> Episode:
+        found = self._collection.get(ids=[check_id(episode_id, "episode")], include=["metadatas"])
+        if not found["ids"]:
+            raise NotFoundError(f"no remembered exchange with id {episode_id!r}")
+        return episode_from(found["ids"][0], dict(found["metadatas"][0]))
+
+    def conversation(self, conversation_id: str) -> list[Episode]:
+        """The exchanges of a conversation, oldest first."""
+        check_id(conversation_id, "conversation")
+        found = self._collection.get(where={"conversation": conversation_id}, include=["metadatas"])
+        if not found["ids"]:
+            raise NotFoundError(
+                f"no conversation with id {conversation_id!r}; `tome conversations` lists them"
+            )
+        episodes = [
+            episode_from(episode_id, dict(meta))
+            for episode_id, meta in zip(found["ids"], found["metadatas"], strict=True)
+        ]
+        return sorted(episodes, key=lambda episode: (episode.time, episode.id))
+
+    def conversations(self) -> list[ConversationSummary]:
+        """One summary per conversation, the most recent first."""
+        found = self._collection.get(include=["metadatas"])
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for meta in found["metadatas"]:
+            grouped.setdefault(meta["conversation"], []).append(dict(meta))
+        summaries = []
+        for conversation_id, metas in grouped.items():
+            metas.sort(key=lambda meta: meta["time"])
+            documents = dict.fromkeys(d for meta in metas for d in meta.get("documents") or [])
+            summaries.append(
+                ConversationSummary(
+                    id=conversation_id,
+                    first_question=metas[0]["question"],
+                    count=len(metas),
+                    last_time=metas[-1]["time"],
+                    documents=list(documents),
+                )
+            )
+        return sorted(summaries, key=lambda summary: summary.last_time, reverse=True)
+
+    def search(
+        self,
+        query: str,
+        documents: list[str] | None = None,
+        k: int = 3,
+        exclude_conversation: str | None = None,
+    ) -> list[Episode]:
+        """Past exchanges nearest to `query`, about any of `documents` when given."""
+        return [
+            episode for episode, _ in self.search_scored(query, documents, k, exclude_conversation)
+        ]
+
+    def search_scored(
+        self,
+        query: str,
+        documents: list[str] | None = None,
+        k: int = 3,
+        exclude_conversation: str | None = None,
+    ) -> list[tuple[Episode, float]]:
+        """Like `search`, with each episode's cosine similarity to `query` (best first)."""
+        for doc_id in documents or []:
+            self.store.get_document(doc_id)
+        total = self._collection.count()
+        if k <= 0 or total == 0 or documents == []:
+            return []
+        doc_clause: dict[str, Any] | None = None
+        if documents is not None:
+            contains = [{"documents": {"$contains": d}} for d in dict.fromkeys(documents)]
+            doc_clause = contains[0] if len(contains) == 1 else {"$or": contains}
+        skip = {"conversation": {"$ne": exclude_conversation}} if exclude_conversation else None
+        found = self.store.chroma.query(
+            "episodes",
+            self.store.embedder.embed([query])[0],
+            min(k, total),
+            where_all(doc_clause, skip),
+        )
+        return [
+            (episode_from(episode_id, dict(meta)), 1.0 - distance)
+            for episode_id, meta, distance in zip(
+                found["ids"][0], found["metadatas"][0], found["distances"][0], strict=True
+            )
+        ]

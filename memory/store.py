@@ -1,0 +1,293 @@
+"""`MemoryStore`: documents, pages, passages, tree nodes and episodes of one library, in Chroma.
+
+Collections are `{library}-documents`, `-pages`, `-passages`, `-nodes` and `-episodes`, plus
+`tome-meta` (schema version, the embedder of each library, the write generation). Every vector
+comes from tome's own embedder. Search only sees documents whose ingestion finished (`ready`)
+unless the caller names documents explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from memory import search
+from memory.chroma import SCHEMA_VERSION, Chroma
+from memory.embeddings import Embedder, make_embedder
+from memory.records import (
+    SETTABLE_STATUSES,
+    DocumentRecord,
+    NodeHit,
+    PageHit,
+    check_id,
+    decode,
+    document_metadata,
+    document_record,
+    node_from,
+    node_metadata,
+    page_from,
+)
+from memory.search import where_all
+from memory.writes import has_leftovers, purge_document, store_pages
+from reader.errors import NotFoundError, NotReadyError, StoreError
+from reader.settings import Settings
+from reader.types import Document, Node, Page
+
+__all__ = ["SCHEMA_VERSION", "MemoryStore"]
+
+
+class MemoryStore:
+    """The persistent memory of one library. Sync; safe for one writer and many readers."""
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, library: str = "default"
+    ) -> None:
+        self.settings = settings
+        self.library = library
+        self.embedder = (
+            embedder if embedder is not None else make_embedder(settings.memory.embedding)
+        )
+        self.chroma = Chroma(settings.chroma_dir, settings.memory.chroma_url, library)
+        self._embedder_key = f"embedder:{library}"
+        self._embedder_recorded = self._check_embedder()
+
+    def close(self) -> None:
+        self.chroma.close()
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- embedder bookkeeping -------------------------------------------------------------------
+    def _check_embedder(self) -> bool:
+        meta = self.chroma.get_meta(self._embedder_key)
+        if meta is None:
+            return False
+        if meta.get("name") != self.embedder.name:
+            raise StoreError(
+                f"library {self.library!r} in the store at {self.chroma.where} was built with the "
+                f"embedder {meta.get('name')!r} ({meta.get('dimension')} dimensions), but tome is "
+                f"set to use {self.embedder.name!r}; set memory.embedding back, or use another "
+                "library (or remove its documents and add them again)"
+            )
+        return True
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Embed with the store's embedder, recording it on the first write of a library."""
+        vectors = self.embedder.embed(texts)
+        if vectors and not self._embedder_recorded:
+            self.chroma.put_meta(
+                self._embedder_key, {"name": self.embedder.name, "dimension": len(vectors[0])}
+            )
+            self._embedder_recorded = True
+        return vectors
+
+    # -- documents ------------------------------------------------------------------------------
+    def _doc_meta(self, doc_id: str) -> dict[str, Any] | None:
+        found = self.chroma["documents"].get(ids=[doc_id], include=["metadatas"])
+        return dict(found["metadatas"][0]) if found["ids"] else None
+
+    def _require_doc_meta(self, doc_id: str) -> dict[str, Any]:
+        meta = self._doc_meta(check_id(doc_id, "document"))
+        if meta is None:
+            raise NotFoundError(
+                f"no document with id {doc_id!r} in library {self.library!r}; `tome list` shows "
+                "the documents"
+            )
+        return meta
+
+    def add_document(self, doc: Document, pages: list[Page]) -> bool:
+        """Store the pages (and their passages) of a new document and register it as `ingesting`.
+        False, and nothing written, when the document is already there (ready or ingesting)."""
+        check_id(doc.id, "document")
+        strays = [page.id for page in pages if page.document != doc.id]
+        if strays:
+            raise ValueError(f"pages {strays[:3]} do not belong to document {doc.id}")
+        existing = self._doc_meta(doc.id)
+        if existing is not None:
+            if existing["status"] in ("ready", "ingesting"):
+                return False
+            if existing["status"] == "removing":
+                self.remove_document(doc.id)
+        (title_vector,) = store_pages(
+            self.chroma, self.embed, pages, self.settings.pages.encoding, [doc.title]
+        )
+        # The document record comes last: a crash before it leaves nothing that looks registered.
+        self.chroma.upsert(
+            "documents",
+            [doc.id],
+            [title_vector],
+            [document_metadata(doc, pages, "ingesting", time.time())],
+            [doc.title],
+        )
+        self.chroma.bump_generation()
+        return True
+
+    def set_status(self, doc_id: str, status: str, stats: dict[str, Any] | None = None) -> None:
+        """Set `ingesting`, `ready` or `failed`; `stats` are merged into the document's stats."""
+        if status not in SETTABLE_STATUSES:
+            raise ValueError(f"status must be one of {SETTABLE_STATUSES}, not {status!r}")
+        meta = self._require_doc_meta(doc_id)
+        if meta["status"] == "removing":
+            raise StoreError(f"document {doc_id} is being removed; finish with `tome remove`")
+        update: dict[str, Any] = {"status": status}
+        if stats:
+            merged = {**json.loads(meta.get("stats") or "{}"), **stats}
+            update["stats"] = json.dumps(merged, default=str)
+        self.chroma["documents"].update(ids=[doc_id], metadatas=[update])
+        self.chroma.bump_generation()
+
+    def get_document(self, doc_id: str) -> DocumentRecord:
+        return document_record(doc_id, self._require_doc_meta(doc_id))
+
+    def documents(self, include_unready: bool = True) -> list[DocumentRecord]:
+        found = self.chroma["documents"].get(include=["metadatas"])
+        records = [
+            document_record(doc_id, dict(meta))
+            for doc_id, meta in zip(found["ids"], found["metadatas"], strict=True)
+        ]
+        if not include_unready:
+            records = [record for record in records if record.status == "ready"]
+        return sorted(records, key=lambda record: (record.created, record.id))
+
+    def resolve(self, ref: str) -> DocumentRecord:
+        """A document by exact id, unique id prefix, or exact title (case-insensitive)."""
+        ref = ref.strip() if isinstance(ref, str) else ""
+        if not ref:
+            raise NotFoundError("no document reference given; pass an id, id prefix or title")
+        meta = self._doc_meta(ref)
+        if meta is not None:
+            return document_record(ref, meta)
+        records = self.documents()
+        by_prefix = [record for record in records if record.id.startswith(ref)]
+        by_title = [record for record in records if record.title.casefold() == ref.casefold()]
+        for matches in (by_prefix, by_title):
+            if len(matches) == 1:
+                return matches[0]
+        candidates = {record.id: record for record in by_prefix + by_title}
+        if candidates:
+            listed = ", ".join(f"{r.id[:12]} ({r.title})" for r in candidates.values())
+            raise NotFoundError(f"{ref!r} matches several documents: {listed}; be more specific")
+        raise NotFoundError(
+            f"no document matches {ref!r} in library {self.library!r}; `tome list` shows them"
+        )
+
+    def require_ready(self, doc_id: str) -> DocumentRecord:
+        record = self.get_document(doc_id)
+        if record.status != "ready":
+            hint = "add it again" if record.status == "failed" else "wait for ingestion to finish"
+            raise NotReadyError(
+                f"document {record.title!r} ({record.id[:12]}) is {record.status}, not ready; "
+                f"{hint}"
+            )
+        return record
+
+    def remove_document(self, doc_id: str) -> None:
+        """Delete everything of a document. It is marked `removing` first, so a crash part-way
+        leaves it visibly not ready and a second call finishes the job."""
+        check_id(doc_id, "document")
+        meta = self._doc_meta(doc_id)
+        if meta is None:
+            if not has_leftovers(self.chroma, doc_id):
+                self._require_doc_meta(doc_id)  # raises NotFoundError
+        else:
+            self.chroma["documents"].update(ids=[doc_id], metadatas=[{"status": "removing"}])
+            self.chroma.bump_generation()
+        purge_document(self.chroma, doc_id)
+        self.chroma.delete_ids("documents", [doc_id])
+        self.chroma.bump_generation()
+
+    # -- nodes and pages ------------------------------------------------------------------------
+    def put_nodes(self, nodes: list[Node]) -> None:
+        if not nodes:
+            return
+        for doc_id in {node.document for node in nodes}:
+            self._require_doc_meta(doc_id)
+        for node in nodes:
+            check_id(node.id, "node")
+        self.chroma.upsert(
+            "nodes",
+            [node.id for node in nodes],
+            self.embed([node.summary for node in nodes]),
+            [node_metadata(node) for node in nodes],
+            [node.summary for node in nodes],
+        )
+        self.chroma.bump_generation()
+
+    def get_nodes(self, ids: list[str]) -> list[Node]:
+        """Nodes in the order of `ids`; NotFoundError names any that are missing."""
+        if not ids:
+            return []
+        found = self.chroma["nodes"].get(ids=list(ids), include=["metadatas", "documents"])
+        by_id = {node.id: node for node in decode(found, node_from)}
+        missing = [node_id for node_id in ids if node_id not in by_id]
+        if missing:
+            raise NotFoundError(f"no tree node with id {missing[0]!r} (of {len(missing)} missing)")
+        return [by_id[node_id] for node_id in ids]
+
+    def get_node(self, node_id: str) -> Node:
+        return self.get_nodes([check_id(node_id, "node")])[0]
+
+    def nodes(self, doc_id: str, level: int | None = None) -> list[Node]:
+        self._require_doc_meta(doc_id)
+        level_clause = {"level": level} if level is not None else None
+        found = self.chroma["nodes"].get(
+            where=where_all({"document": doc_id}, level_clause), include=["metadatas", "documents"]
+        )
+        return sorted(decode(found, node_from), key=lambda node: (node.level, node.ordinal))
+
+    def _pages_where(
+        self, where: dict[str, Any] | None = None, ids: list[str] | None = None
+    ) -> list[Page]:
+        found = self.chroma["pages"].get(where=where, ids=ids, include=["metadatas", "documents"])
+        return sorted(decode(found, page_from), key=lambda page: (page.document, page.ordinal))
+
+    def pages_by_id(self, ids: list[str]) -> list[Page]:
+        """The pages of those ids that exist (no error for missing ones)."""
+        return self._pages_where(ids=list(ids)) if ids else []
+
+    def get_page(self, page_id: str) -> Page:
+        pages = self._pages_where(ids=[check_id(page_id, "page")])
+        if not pages:
+            raise NotFoundError(f"no page with id {page_id!r} in library {self.library!r}")
+        return pages[0]
+
+    def pages(self, doc_id: str, first: int | None = None, last: int | None = None) -> list[Page]:
+        """The document's pages by ordinal, optionally only ordinals first..last (inclusive)."""
+        self._require_doc_meta(doc_id)
+        clauses: list[dict[str, Any] | None] = [{"document": doc_id}]
+        if first is not None:
+            clauses.append({"ordinal": {"$gte": first}})
+        if last is not None:
+            clauses.append({"ordinal": {"$lte": last}})
+        return self._pages_where(where_all(*clauses))
+
+    def page_by_ordinal(self, doc_id: str, ordinal: int) -> Page:
+        pages = self.pages(doc_id, ordinal, ordinal)
+        if not pages:
+            raise NotFoundError(f"document {doc_id[:12]} has no page number {ordinal}")
+        return pages[0]
+
+    # -- search (memory/search.py) -----------------------------------------------------------
+    def search_scope(self, documents: list[str] | None) -> list[str]:
+        """Ready documents when `documents` is None, else those ids (each must exist)."""
+        if documents is None:
+            return [record.id for record in self.documents(include_unready=False)]
+        for doc_id in documents:
+            self._require_doc_meta(doc_id)
+        return list(dict.fromkeys(documents))
+
+    def search_pages(
+        self, query: str, documents: list[str] | None = None, k: int = 4
+    ) -> list[PageHit]:
+        """Pages ranked by their best-matching passage (cosine similarity as `score`)."""
+        return search.search_pages(self, query, self.search_scope(documents), k)
+
+    def search_nodes(
+        self, query: str, documents: list[str] | None = None, level: int | None = None, k: int = 4
+    ) -> list[NodeHit]:
+        """Tree nodes (gists at level 1, summaries above) ranked by similarity to `query`."""
+        return search.search_nodes(self, query, self.search_scope(documents), level, k)

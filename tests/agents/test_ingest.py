@@ -1,0 +1,192 @@
+"""Ingestion graph logic with a fake chat model, real LangGraph, real Chroma, real SQLite."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from agents.ingest.grouping import plan_groups
+from agents.ingest.runner import IngestFailedError
+from reader.api import Library
+from reader.settings import load_settings
+from reader.types import Node
+from tests.fake_chat import FakeChatModel, FakeRequest
+from tests.fakes import FakeEmbedder
+
+PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+]
+
+
+def write_book(path: Path, chapters: int, paragraphs_per_chapter: int) -> Path:
+    parts = []
+    for c in range(chapters):
+        parts.append(f"CHAPTER {c + 1}\n")
+        for p in range(paragraphs_per_chapter):
+            body = " ".join(WORDS[(c + p + i) % len(WORDS)] for i in range(60))
+            parts.append(f"Paragraph {c}.{p}: {body}.\n")
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def responder(request: FakeRequest) -> str:
+    prompt = request.messages[-1]["content"]
+    if match := PAGE_RE.search(prompt):
+        return f"Gist of page {match.group(1)}: someone did something important there."
+    return "Summary of several pages: events unfold in order across the chapters."
+
+
+def make_library(tmp_path: Path, model: FakeChatModel, group_tokens: int = 60) -> Library:
+    settings = load_settings(
+        pages={"target_tokens": 100, "max_tokens": 140, "min_chapter_tokens": 0},
+        ingest={"group_tokens": group_tokens, "concurrency": 3},
+    )
+    library = Library(settings, model=model)
+    library._store = None  # built lazily below with the fake embedder
+    from memory.store import MemoryStore
+
+    library._store = MemoryStore(settings, FakeEmbedder())
+    return library
+
+
+def gist_requests(model: FakeChatModel) -> list[int]:
+    pages = []
+    for r in model.requests:
+        if match := PAGE_RE.search(r.messages[-1]["content"]):
+            pages.append(int(match.group(1)))
+    return sorted(pages)
+
+
+def test_every_page_gets_one_gist_and_the_tree_has_one_root(tmp_path: Path) -> None:
+    model = FakeChatModel(responder=responder)
+    library = make_library(tmp_path, model)
+    report = library.ingest(write_book(tmp_path / "book.txt", chapters=3, paragraphs_per_chapter=4))
+    store = library.store
+    pages = store.pages(report.id)
+    gists = store.nodes(report.id, 1)
+    assert report.pages == len(pages) >= 9
+    assert gist_requests(model) == list(range(1, len(pages) + 1))
+    assert [g.first_page for g in gists] == [p.ordinal for p in pages]
+    top = store.nodes(report.id, report.depth)
+    assert len(top) == 1 and report.depth >= 3
+    assert store.nodes(report.id, report.depth + 1) == []
+    # every non-root node points at a parent that lists it, in order
+    for level in range(1, report.depth):
+        for node in store.nodes(report.id, level):
+            parent = store.get_node(node.parent)
+            assert node.id in parent.children
+            assert parent.first_page <= node.first_page <= node.last_page <= parent.last_page
+    assert store.get_document(report.id).status == "ready"
+    assert report.llm_calls == len(model.requests)
+    assert report.prompt_tokens > 0 and report.completion_tokens > 0
+
+
+def test_level_two_groups_never_mix_chapters_that_do_not_fit(tmp_path: Path) -> None:
+    model = FakeChatModel(responder=responder)
+    library = make_library(tmp_path, model, group_tokens=60)
+    report = library.ingest(write_book(tmp_path / "book.txt", chapters=3, paragraphs_per_chapter=4))
+    for node in library.store.nodes(report.id, 2):
+        chapters = {library.store.get_node(c).chapter for c in node.children}
+        assert len(chapters) == 1
+
+
+def test_single_page_document_is_its_own_root(tmp_path: Path) -> None:
+    model = FakeChatModel(responder=responder)
+    library = make_library(tmp_path, model)
+    path = tmp_path / "note.txt"
+    path.write_text("A short note about the harbour at dawn, where Mara waits for the ship.\n")
+    report = library.ingest(path)
+    assert (report.pages, report.depth, len(model.requests)) == (1, 1, 1)
+    assert library.store.nodes(report.id, 1)[0].parent is None
+
+
+def test_same_bytes_again_is_a_no_op(tmp_path: Path) -> None:
+    model = FakeChatModel(responder=responder)
+    library = make_library(tmp_path, model)
+    path = write_book(tmp_path / "book.txt", chapters=1, paragraphs_per_chapter=3)
+    library.ingest(path)
+    calls = len(model.requests)
+    again = library.ingest(path)
+    assert again.skipped and len(model.requests) == calls
+
+
+def test_bad_pages_fail_then_a_rerun_retries_only_them(tmp_path: Path) -> None:
+    def flaky(request: FakeRequest) -> str:
+        match = PAGE_RE.search(request.messages[-1]["content"])
+        if match and match.group(1) == "3":
+            return "I'm sorry, I cannot help with that."
+        return responder(request)
+
+    model = FakeChatModel(responder=flaky)
+    library = make_library(tmp_path, model)
+    path = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=3)
+    with pytest.raises(IngestFailedError, match=r"page 3: the model refused"):
+        library.ingest(path)
+    doc_id = library.store.documents()[0].id
+    assert library.store.get_document(doc_id).status == "failed"
+    assert library.store.search_pages("alpha", k=2) == []  # not ready: invisible to questions
+    retries = load_settings().ingest.retries
+    assert gist_requests(model).count(3) == retries + 1
+
+    model.requests.clear()
+    model.responder = responder
+    report = library.ingest(path)
+    assert gist_requests(model) == [3]
+    assert library.store.get_document(report.id).status == "ready"
+
+
+def test_a_crash_mid_map_resumes_without_redoing_finished_gists(tmp_path: Path) -> None:
+    def crashing(request: FakeRequest) -> str:
+        match = PAGE_RE.search(request.messages[-1]["content"])
+        if match and match.group(1) == "4":
+            raise RuntimeError("simulated crash")
+        return responder(request)
+
+    model = FakeChatModel(responder=crashing)
+    library = make_library(tmp_path, model)
+    path = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=3)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        library.ingest(path)
+    doc_id = library.store.documents()[0].id
+    done_before = {g.first_page + 1 for g in library.store.nodes(doc_id, 1)}
+    assert done_before and 4 not in done_before  # some pages finished before the crash
+    model.requests.clear()
+    model.responder = responder
+    report = library.ingest(path)
+    redone = set(gist_requests(model))
+    assert 4 in redone and not (redone & done_before)
+    assert len(library.store.nodes(report.id, 1)) == report.pages
+
+
+def test_plan_groups_odd_counts_and_progress() -> None:
+    def nodes(n: int, chapter_of=lambda i: 0) -> list[Node]:
+        return [
+            Node(id=f"n{i}", document="d", level=1, ordinal=i, summary="word " * 10,
+                 first_page=i, last_page=i, chapter=chapter_of(i))
+            for i in range(n)
+        ]  # fmt: skip
+
+    count = lambda text: len(text.split())  # noqa: E731
+    assert plan_groups(nodes(1), 100, count, by_chapter=True) == [nodes(1)]
+    groups = plan_groups(nodes(5), 25, count, by_chapter=False)
+    assert [len(g) for g in groups] in ([2, 2, 1], [2, 1, 2], [1, 2, 2])
+    # over-budget summaries still shrink the level (pairs), so the loop always ends
+    assert [len(g) for g in plan_groups(nodes(5), 5, count, by_chapter=False)] == [2, 2, 1]
+    chaptered = plan_groups(nodes(6, lambda i: i // 3), 25, count, by_chapter=True)
+    assert all(len({n.chapter for n in g}) == 1 for g in chaptered)
+    flat = [n.id for g in chaptered for n in g]
+    assert flat == [f"n{i}" for i in range(6)]
