@@ -1,0 +1,1 @@
+"""Long-term memory: Chroma-backed store of documents, pages, summary trees and episodes."""

@@ -9,6 +9,7 @@ process wrote since, reopens the client (cheap) so the index is reloaded from di
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -125,6 +126,8 @@ class Chroma:
         self.library = check_library(library)
         self.where = url or str(path)
         self._generation: str | None = None
+        # One lock for every call: a reopen must never pull the client from under another thread.
+        self.lock = threading.RLock()
         self._open()
 
     def _open(self) -> None:
@@ -178,7 +181,7 @@ class Chroma:
             )
 
     def __getitem__(self, kind: str) -> Any:
-        return self.collections[kind]
+        return _Locked(self, kind)
 
     def close(self) -> None:
         close = getattr(self.client, "close", None)
@@ -187,11 +190,13 @@ class Chroma:
 
     # -- meta records ---------------------------------------------------------------------------
     def get_meta(self, key: str) -> dict[str, Any] | None:
-        found = self.meta.get(ids=[key], include=["metadatas"])
+        with self.lock:
+            found = self.meta.get(ids=[key], include=["metadatas"])
         return dict(found["metadatas"][0]) if found["ids"] else None
 
     def put_meta(self, key: str, values: dict[str, Any]) -> None:
-        self.meta.upsert(ids=[key], embeddings=[[1.0]], metadatas=[values], documents=[key])
+        with self.lock:
+            self.meta.upsert(ids=[key], embeddings=[[1.0]], metadatas=[values], documents=[key])
 
     def read_generation(self) -> str | None:
         meta = self.get_meta(GENERATION)
@@ -207,31 +212,34 @@ class Chroma:
         """Reopen the embedded client when another process wrote since we last looked."""
         if self.url:
             return  # a server has one index; nothing is cached here
-        if self.read_generation() != self._generation:
-            self.reopen()
+        with self.lock:
+            if self.read_generation() != self._generation:
+                self.reopen()
 
     def reopen(self) -> None:
-        self.close()
-        self._open()
+        with self.lock:
+            self.close()
+            self._open()
 
     def query(
         self, kind: str, vector: list[float], n_results: int, where: dict[str, Any] | None
     ) -> Any:
         """A vector query that tolerates another process's writes: refresh when the generation
         moved, and reopen once more if the in-memory index still lacks records it is asked for."""
-        self.refresh_if_stale()
         include = ["metadatas", "documents", "distances"]
-        try:
+        with self.lock:
+            self.refresh_if_stale()
+            try:
+                return self.collections[kind].query(
+                    query_embeddings=[vector], n_results=n_results, where=where, include=include
+                )
+            except Exception:
+                if self.url:
+                    raise
+            self.reopen()
             return self.collections[kind].query(
                 query_embeddings=[vector], n_results=n_results, where=where, include=include
             )
-        except Exception:
-            if self.url:
-                raise
-        self.reopen()
-        return self.collections[kind].query(
-            query_embeddings=[vector], n_results=n_results, where=where, include=include
-        )
 
     # -- batched writes -------------------------------------------------------------------------
     def upsert(
@@ -242,7 +250,7 @@ class Chroma:
         metadatas: Sequence[dict[str, Any]],
         documents: Sequence[str],
     ) -> None:
-        collection = self.collections[kind]
+        collection = self[kind]
         for part in chunks(len(ids), self.batch):
             collection.upsert(
                 ids=list(ids[part]),
@@ -252,9 +260,24 @@ class Chroma:
             )
 
     def delete_ids(self, kind: str, ids: Sequence[str]) -> None:
-        collection = self.collections[kind]
+        collection = self[kind]
         for part in chunks(len(ids), self.batch):
             collection.delete(ids=list(ids[part]))
 
     def ids_where(self, kind: str, where: dict[str, Any]) -> list[str]:
-        return list(self.collections[kind].get(where=where, include=[])["ids"])
+        return list(self[kind].get(where=where, include=[])["ids"])
+
+
+class _Locked:
+    """A collection seen through the store's lock, always the current one after a reopen."""
+
+    def __init__(self, chroma: Chroma, kind: str) -> None:
+        self._chroma = chroma
+        self._kind = kind
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._chroma.lock:
+                return getattr(self._chroma.collections[self._kind], name)(*args, **kwargs)
+
+        return call

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MINILM_NAME = "all-MiniLM-L6-v2-onnx-int8"
 MINILM_DIMENSION = 384
 MINILM_MAX_WORD_PIECES = 256
+MAX_BATCH_PIECES = 2048
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 
@@ -137,10 +138,26 @@ class OnnxMiniLMEmbedder:
         ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for first in range(0, len(order), self.batch_size):
-            batch = order[first : first + self.batch_size]
+        for batch in self._batches(order, [len(row) for row in ids]):
             out[batch] = self._run([ids[i] for i in batch])
         return out.tolist()
+
+    def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        """Consecutive runs of `order` (shortest first) of at most `batch_size` texts and at most
+        MAX_BATCH_PIECES padded word pieces: memory grows with both, speed hardly beyond ~8."""
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for index in order:
+            width = lengths[index]  # the longest so far, as `order` is sorted
+            if current and (
+                len(current) >= self.batch_size or (len(current) + 1) * width > MAX_BATCH_PIECES
+            ):
+                batches.append(current)
+                current = []
+            current.append(index)
+        if current:
+            batches.append(current)
+        return batches
 
     def _run(self, ids: list[np.ndarray]) -> np.ndarray:
         import numpy as np

@@ -277,7 +277,8 @@ class MemoryStore:
         if documents is None:
             return [record.id for record in self.documents(include_unready=False)]
         for doc_id in documents:
-            self._require_doc_meta(doc_id)
+            if self._require_doc_meta(doc_id)["status"] == "removing":
+                raise NotFoundError(f"document {doc_id} is being removed; it cannot be searched")
         return list(dict.fromkeys(documents))
 
     def search_pages(

@@ -52,6 +52,7 @@ def main() -> None:
     started = time.perf_counter()
     embedder.embed(["warm up: load and verify the model"])
     load_s = time.perf_counter() - started
+    loaded_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     started = time.perf_counter()
     vectors = embedder.embed(chunks)
@@ -65,11 +66,11 @@ def main() -> None:
         f"{sum(pieces) / len(pieces):.0f}, max {max(pieces)}, truncated at 256: "
         f"{sum(p >= 256 for p in pieces)})"
     )
-    print(f"model load + verify: {load_s:.2f} s")
+    print(f"model load + verify: {load_s:.2f} s; batch size {args.batch_size}")
     print(
         f"embedded {len(vectors)} chunks in {elapsed:.2f} s: {len(vectors) / elapsed:.1f} chunks/s"
     )
-    print(f"peak RSS: {peak_mb:.0f} MiB")
+    print(f"peak RSS: {peak_mb:.0f} MiB (after model load: {loaded_mb:.0f} MiB)")
 
 
 if __name__ == "__main__":

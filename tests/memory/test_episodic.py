@@ -84,3 +84,11 @@ def test_unknown_ids(memory: EpisodicMemory) -> None:
         memory.search("q", documents=["nope"])
     assert memory.search("anything") == []
     assert memory.conversations() == []
+
+
+def test_search_scored_orders_by_similarity(memory: EpisodicMemory) -> None:
+    memory.add(episode("e1", "c1", ["birds01"], "where do swallows nest", 1.0))
+    memory.add(episode("e2", "c2", ["ships01"], "how fast do schooners sail", 2.0))
+    scored = memory.search_scored("where do swallows nest", k=2)
+    assert [e.id for e, _ in scored] == ["e1", "e2"]
+    assert scored[0][1] > scored[1][1] and scored[0][1] > 0.9

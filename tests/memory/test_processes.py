@@ -12,7 +12,7 @@ from pathlib import Path
 from memory.episodic import EpisodicMemory
 from memory.store import MemoryStore
 from reader.settings import Settings
-from reader.types import Episode
+from reader.types import Episode, Node
 from tests.fakes import FakeEmbedder
 from tests.memory.helpers import make_document
 
@@ -79,16 +79,39 @@ def start_python(code: str) -> subprocess.Popen[str]:
 
 
 def test_written_in_a_subprocess_read_here(settings: Settings) -> None:
-    with MemoryStore(settings, FakeEmbedder()) as store:  # open before the other process writes
-        assert store.documents() == []
+    with MemoryStore(settings, FakeEmbedder()) as store:
+        # use the store (and so load Chroma's in-memory indexes) before the other process writes
+        doc, pages = make_document("here00", "Here", ["A quiet harbour town."])
+        store.add_document(doc, pages)
+        store.put_nodes(
+            [
+                Node(
+                    id="here00-g0",
+                    document="here00",
+                    level=1,
+                    ordinal=0,
+                    summary="a town",
+                    first_page=0,
+                    last_page=0,
+                )
+            ]
+        )
+        store.set_status("here00", "ready")
+        EpisodicMemory(store).add(
+            Episode(id="ep0", conversation="c0", documents=["here00"], question="q", answer="a")
+        )
+        assert store.search_pages("harbour", k=1)[0].page.id == "here00-p0"
+        assert store.search_nodes("town", k=1)[0].node.id == "here00-g0"
+        assert len(EpisodicMemory(store).search("q")) == 1
         result = run_python(WRITE_ONE)
         assert result.returncode == 0, result.stderr
-        assert [d.id for d in store.documents(include_unready=False)] == ["proc01"]
+        assert [d.id for d in store.documents(include_unready=False)] == ["here00", "proc01"]
         assert store.get_document("proc01").stats == {"gists": 1}
         assert len(store.pages("proc01")) == 2
         assert store.search_pages("foghorn fog rocks", k=1)[0].page.id == "proc01-p1"
         assert store.search_nodes("keeper wick", k=1)[0].node.id == "proc01-g0"
-        assert [e.id for e in EpisodicMemory(store).search("who trims the wick")] == ["ep1"]
+        found = EpisodicMemory(store).search("who trims the wick", documents=["proc01"])
+        assert [e.id for e in found] == ["ep1"]
     with MemoryStore(settings, FakeEmbedder()) as fresh:
         assert fresh.search_pages("foghorn fog rocks", k=1)[0].page.id == "proc01-p1"
 

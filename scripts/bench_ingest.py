@@ -1,0 +1,85 @@
+"""Benchmark ingestion: cost ratios and peak memory.
+
+    .venv/bin/python scripts/bench_ingest.py [FILE] [--tokens N] [--base-url URL]
+
+Ingests FILE (default: Sleepy Hollow from ../shared/data) into a fresh data directory with the
+configured model (the embedded one unless --base-url/TOME_BASE_URL is set) and prints:
+  prompt tokens / document tokens   (target ≤ 1.3)
+  wall seconds / LLM seconds        (target ≤ 1.1; LLM seconds = time with ≥ 1 call in flight)
+  peak RSS of this process          (target < 1.5 GB at 1M tokens; the model server is a child
+                                     process and is not counted)
+With --tokens N the file is repeated until it holds N tokens (use a fast server for 1M tokens:
+scripts/stub_model_server.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT = ROOT.parent / "shared" / "data" / "literaryqa" / "pg41_the_legend_of_sleepy_hollow.txt"
+
+
+def repeated(source: Path, tokens: int, into: Path) -> Path:
+    from reader.documents import load_document
+    from reader.tokens import count_tokens
+
+    body = load_document(source).text
+    per_copy = count_tokens(body)
+    copies = max(1, -(-tokens // per_copy))
+    target = into / f"{source.stem}-x{copies}.txt"
+    with target.open("w", encoding="utf-8") as out:
+        for k in range(copies):
+            out.write(f"\n\nCHAPTER {k + 1}\n\n{body}\n")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("file", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--tokens", type=int, default=0, help="repeat FILE to this many tokens")
+    parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="tome-bench-"))
+    os.environ["TOME_HOME"] = str(work / "home")
+    if args.base_url:
+        os.environ["TOME_BASE_URL"] = args.base_url
+    source = repeated(args.file, args.tokens, work) if args.tokens else args.file
+
+    from reader.api import Library
+    from reader.documents import load_document
+    from reader.tokens import count_tokens
+
+    doc_tokens = count_tokens(load_document(source).text)
+    library = Library()
+    started = time.perf_counter()
+    report = library.ingest(source)
+    wall = time.perf_counter() - started
+    library.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"document           {source.name}")
+    model = library.settings.llm.base_url or f"embedded {library.settings.embedded.model}"
+    print(f"model              {model}")
+    print(f"document tokens    {doc_tokens:,}")
+    print(f"pages / depth      {report.pages} / {report.depth}")
+    print(f"LLM calls          {report.llm_calls}")
+    print(f"prompt tokens      {report.prompt_tokens:,}")
+    print(f"completion tokens  {report.completion_tokens:,}")
+    print(f"LLM seconds        {report.llm_seconds:.1f}")
+    print(f"wall seconds       {report.wall_seconds:.1f} (ingest call {wall:.1f})")
+    print(f"prompt/doc tokens  {report.prompt_tokens / doc_tokens:.3f}  (target <= 1.3)")
+    overhead = report.wall_seconds / max(report.llm_seconds, 1e-9)
+    print(f"wall/LLM seconds   {overhead:.3f}  (target <= 1.1)")
+    print(f"peak RSS           {peak_mb:,.0f} MB  (target < 1536 MB)")
+
+
+if __name__ == "__main__":
+    main()
