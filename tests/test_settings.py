@@ -1,0 +1,62 @@
+"""Settings: environment, short forms, TOML config, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader.errors import ConfigError
+from reader.settings import load_settings
+
+
+def test_defaults_and_home_from_env(tome_home: Path) -> None:
+    settings = load_settings()
+    assert settings.home == tome_home
+    assert settings.uses_embedded_model
+    assert settings.pages.target_tokens == 1000
+    assert settings.checkpoint_path == tome_home / "checkpoints.sqlite"
+
+
+def test_short_and_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOME_BASE_URL", "http://gpu:8000/v1")
+    monkeypatch.setenv("TOME_MODEL", "qwen-7b")
+    monkeypatch.setenv("TOME_LLM__CONCURRENCY", "16")
+    monkeypatch.setenv("TOME_PAGES__TARGET_TOKENS", "800")
+    settings = load_settings()
+    assert settings.llm.base_url == "http://gpu:8000/v1"
+    assert settings.llm.model == "qwen-7b"
+    assert settings.llm.concurrency == 16
+    assert settings.pages.target_tokens == 800
+    assert not settings.uses_embedded_model
+
+
+def test_toml_config_is_read_and_env_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "tome.toml"
+    config.write_text('[llm]\nbase_url = "http://a:1/v1"\ntimeout = 42\n[ingest]\nconcurrency = 7\n')
+    monkeypatch.setenv("TOME_LLM__TIMEOUT", "9")
+    settings = load_settings(config)
+    assert settings.llm.base_url == "http://a:1/v1"
+    assert settings.llm.timeout == 9
+    assert settings.ingest.concurrency == 7
+
+
+def test_config_toml_in_the_data_directory_is_found(tome_home: Path) -> None:
+    tome_home.mkdir(parents=True)
+    (tome_home / "config.toml").write_text("[answer]\ntop_k = 9\n")
+    assert load_settings().answer.top_k == 9
+
+
+def test_bad_values_and_files_give_one_line_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "missing.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[llm\nbase_url=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(broken)
+    monkeypatch.setenv("TOME_LLM__CONCURRENCY", "0")
+    with pytest.raises(ConfigError, match=r"llm\.concurrency") as info:
+        load_settings()
+    assert "\n" not in info.value.message
