@@ -157,7 +157,7 @@ class EmbeddedServer:
             "--n_batch", "512",
         ]  # fmt: skip
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 command,
                 stdout=log,

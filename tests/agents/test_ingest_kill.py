@@ -1,0 +1,77 @@
+"""`kill -9` during `tome add`, then `tome add` again: finished gists are not generated again.
+
+The tome process is real (a subprocess running the CLI); the model is a local stub of the OpenAI
+API that answers slowly enough for the kill to land mid-run and records every prompt it gets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from memory.embeddings import make_embedder
+from memory.store import MemoryStore
+from reader.settings import load_settings
+from tests.agents.test_ingest import write_book
+from tests.openai_stub import StubReply, openai_stub
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
+
+
+def pages_asked(requests: list[dict]) -> list[int]:
+    found = []
+    for request in requests:
+        if match := PAGE_RE.search(request["messages"][-1]["content"]):
+            found.append(int(match.group(1)))
+    return found
+
+
+def test_kill_9_mid_ingest_then_rerun_resumes(tmp_path: Path, tome_home: Path) -> None:
+    book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
+    reply = StubReply(content="Someone did something important on this page.", delay=0.4)
+    with openai_stub(lambda _: reply) as stub:
+        env = {
+            **os.environ,
+            "TOME_HOME": str(tome_home),
+            "TOME_BASE_URL": stub.base_url,
+            "TOME_PAGES__TARGET_TOKENS": "100",
+            "TOME_PAGES__MAX_TOKENS": "140",
+            "TOME_INGEST__CONCURRENCY": "1",
+        }
+        command = [sys.executable, "-m", "reader.cli", "add", "--json", str(book)]
+        first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)  # fmt: skip
+        settings = load_settings()
+        deadline = time.monotonic() + 120
+        gisted: set[int] = set()
+        while time.monotonic() < deadline and len(gisted) < 3:
+            assert first.poll() is None, first.communicate()
+            if settings.chroma_dir.exists():
+                store = MemoryStore(settings, make_embedder(settings.memory.embedding))
+                docs = store.documents()
+                if docs:
+                    gisted = {n.first_page + 1 for n in store.nodes(docs[0].id, 1)}
+            time.sleep(0.2)  # polling another process for a condition, with a deadline
+        assert len(gisted) >= 3, "the first run never stored three gists"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        assert first.returncode == -signal.SIGKILL
+
+        asked_before = len(stub.requests)
+        second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=300)  # fmt: skip
+        assert second.returncode == 0, second.stderr
+        redone = set(pages_asked(stub.requests[asked_before:]))
+        assert not (redone & gisted), f"finished pages asked again: {sorted(redone & gisted)}"
+
+    store = MemoryStore(settings, make_embedder(settings.memory.embedding))
+    doc = store.documents()[0]
+    assert doc.status == "ready"
+    assert len(store.nodes(doc.id, 1)) == doc.pages
+    assert sorted(set(pages_asked(stub.requests))) == list(range(1, doc.pages + 1))
