@@ -23,6 +23,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(BIN)/tome doctor
 	$(BIN)/tome add "$(BOOK)"
+	$(BIN)/tome show "$(BOOK)" --tree | head -n 12
 	$(BIN)/tome ask "$(BOOK)" "$(QUESTION)"
 
 test: setup
