@@ -6,7 +6,6 @@ A `TomeError` becomes one line on stderr and exit code 2; `--debug` shows the tr
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -285,5 +284,74 @@ def serve(
     )  # fmt: skip
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+@main.command("chat")
+@click.argument("document", required=False)
+@click.pass_context
+def chat_command(ctx: click.Context, document: str | None) -> None:
+    """Open the terminal UI: a chat about DOCUMENT (id, prefix, title or path), else the library."""
+    from tui.app import TomeApp
+
+    library = open_library(ctx)
+    handle = library.document(document) if document else None
+    title = handle.record.title if handle is not None else ""
+    TomeApp(library, handle, title=title).run()
+
+
+
+
+@main.command()
+@click.argument("args", nargs=-1, required=True)
+@click.option(
+    "--strategy",
+    type=click.Choice(["auto", "navigate", "lookup", "chain", "mapreduce", "rag"]),
+    default=None,
+    help="How to read (default: answer.strategy, auto).",
+)
+@click.option("--conversation", default=None, help="Continue this conversation (its id).")
+@click.option("--json", "as_json", is_flag=True, help="Print answer, citations and cost as JSON.")
+@click.pass_context
+def ask(
+    ctx: click.Context, args: tuple[str, ...], strategy: str | None, conversation: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Ask a question: tome ask DOC [DOC...] "QUESTION" (DOC: id, id prefix, title or path)."""
+    if len(args) < 2:
+        raise click.UsageError('give one or more documents, then the question: tome ask DOC "Q"')
+    *documents, question = args
+    library = open_library(ctx)
+    answer = library.ask(question, list(documents), strategy=strategy, conversation=conversation)
+    store = library.store
+    cited = []
+    for c in answer.citations:
+        page = store.get_page(c.page)
+        cited.append({**c.model_dump(), "page_number": page.ordinal + 1,
+                      "title": store.get_document(c.document).title})  # fmt: skip
+    usage = answer.usage
+    if as_json:
+        echo_json(
+            {
+                "answer": answer.text,
+                "strategy": answer.strategy,
+                "conversation": answer.conversation,
+                "citations": cited,
+                "trace": answer.trace,
+                "llm_calls": usage.calls,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "seconds": round(usage.seconds, 3),
+            }
+        )
+        return
+    click.echo(answer.text)
+    if cited:
+        click.echo("")
+    for i, c in enumerate(cited, 1):
+        quote = " ".join(c["quote"].split())
+        where = f"{c['title']}, page {c['page_number']} ({c['start']}-{c['end']})"
+        click.echo(f"[{i}] {where}: “{quote}”")
+    click.echo(
+        f"\nstrategy {answer.strategy} · {usage.calls} LLM calls · {usage.prompt_tokens:,} prompt"
+        f" + {usage.completion_tokens:,} completion tokens · {usage.seconds:.1f} s · conversation"
+        f" {answer.conversation}"
+    )
+

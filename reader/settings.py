@@ -111,6 +111,10 @@ class AnswerSettings(BaseModel):
     max_pages_read: int = Field(3, ge=1)
     note_max_tokens: int = Field(300, ge=32)
     answer_max_tokens: int = Field(300, ge=16)
+    max_calls: int = Field(6, ge=2, description="model calls navigate may make per question")
+    related_episodes: int = Field(
+        1, ge=0, description="past exchanges of other conversations recalled into the prompts"
+    )
 
 
 _SHORT_ENV = {"TOME_BASE_URL": "base_url", "TOME_API_KEY": "api_key", "TOME_MODEL": "model"}

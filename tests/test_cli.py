@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_unreachable_model_server_is_one_line_naming_the_url(tome_home: Path) -> None:
     env = {**os.environ, "TOME_HOME": str(tome_home), "TOME_BASE_URL": "http://127.0.0.1:9/v1"}
     done = subprocess.run(
-        [sys.executable, "-m", "reader.cli", "doctor"],
+        [sys.executable, "-m", "reader", "doctor"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2

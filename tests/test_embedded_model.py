@@ -35,7 +35,8 @@ async def test_chat_stream_and_structured_output_against_the_embedded_model() ->
         )
         assert "paris" in reply.lower()
         pieces = [
-            p async for p in model.stream(
+            p
+            async for p in model.stream(
                 [{"role": "user", "content": "Count from 1 to 5, separated by commas."}],
                 max_tokens=24,
             )

@@ -33,7 +33,9 @@ def test_short_and_nested_environment_variables(monkeypatch: pytest.MonkeyPatch)
 
 def test_toml_config_is_read_and_env_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "tome.toml"
-    config.write_text('[llm]\nbase_url = "http://a:1/v1"\ntimeout = 42\n[ingest]\nconcurrency = 7\n')
+    config.write_text(
+        '[llm]\nbase_url = "http://a:1/v1"\ntimeout = 42\n[ingest]\nconcurrency = 7\n'
+    )
     monkeypatch.setenv("TOME_LLM__TIMEOUT", "9")
     settings = load_settings(config)
     assert settings.llm.base_url == "http://a:1/v1"

@@ -13,7 +13,6 @@ from reader.types import Answer, Episode
 
 TURNS = 3  # earlier turns of the conversation shown
 TURN_TOKENS = 120  # per turn
-RELATED = 1  # related past exchanges from other conversations
 RELATED_MIN_SCORE = 0.6
 
 
@@ -32,7 +31,11 @@ def _clip(text: str, max_words: int) -> str:
 
 
 def recall(
-    store: MemoryStore, question: str, documents: list[str], conversation: str | None
+    store: MemoryStore,
+    question: str,
+    documents: list[str],
+    conversation: str | None,
+    related_k: int = 1,
 ) -> Recall:
     """What to remember for `question`: earlier turns of `conversation` and related episodes."""
     memory = EpisodicMemory(store)
@@ -48,7 +51,7 @@ def recall(
     related = [
         episode
         for episode, score in memory.search_scored(
-            question, documents, k=RELATED, exclude_conversation=conversation_id
+            question, documents, k=related_k, exclude_conversation=conversation_id
         )
         if score >= RELATED_MIN_SCORE
     ]
@@ -57,7 +60,9 @@ def recall(
         blocks.append("Earlier in this conversation:\n" + "\n".join(lines))
     if related:
         past = [f"Q: {_clip(e.question, 25)}\nA: {_clip(e.answer, 50)}" for e in related]
-        blocks.append("A related earlier exchange (may help):\n" + "\n".join(past))
+        blocks.append(
+            "A related earlier exchange (check it against the pages):\n" + "\n".join(past)
+        )
     query = question
     if earlier:
         last = earlier[-1]

@@ -11,6 +11,7 @@ from reader.errors import StructuredOutputError
 from reader.types import Page
 
 PROMPT_OVERHEAD = 400  # tokens of instructions, question and reply format around the data
+READ_BUDGET_PAGE = 1500  # tokens of one page read on its own (pages are at most ~1400)
 
 
 def truncate(ctx: GraphContext, text: str, max_tokens: int) -> str:
@@ -73,7 +74,8 @@ async def answer_from_pages(
     if not pages:
         return prompts.NOT_FOUND, [], {"step": "answer", "pages": []}
     names = await titles(ctx, list(dict.fromkeys(p.document for p in pages)))
-    budget = budget or window_budget(ctx, ctx.settings.answer.answer_max_tokens)
+    room = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
+    budget = min(budget, room) if budget else room
     per_page = max(200, budget // len(pages))
     numbered = [
         (i + 1, truncate(ctx, p.text, per_page), names.get(p.document, ""))

@@ -23,8 +23,8 @@ from that page). If the pages do not say, the answer is "{not_found}"."""
 
 class AnswerReply(BaseModel):
     answer: str = Field(description="a short answer")
-    page: int = Field(0, description="the number of the page that supports it")
-    quote: str = Field("", description="one sentence copied exactly from that page")
+    page: int = Field(description="the number of the page that supports it")
+    quote: str = Field(description="one sentence copied exactly from that page")
 
 
 def messages(prompt: str) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ from typing import Any
 from agents.answer import history
 from agents.answer.citations import build_citations
 from agents.answer.pages import answer_from_pages
+from agents.answer.prompts import NOT_FOUND
 from agents.context import GraphContext
 from agents.router import STRATEGIES, Route, route
 from reader.errors import ConfigError, NotFoundError
@@ -72,7 +73,10 @@ async def answer_question(
     records = [await asyncio.to_thread(store.require_ready, d) for d in documents]
     started = time.perf_counter()
     with metered() as meter:
-        memo = await asyncio.to_thread(history.recall, store, question, documents, conversation)
+        memo = await asyncio.to_thread(
+            history.recall, store, question, documents, conversation,
+            ctx.settings.answer.related_episodes,
+        )  # fmt: skip
         if strategy == "auto":
             chosen = route(question, records, ctx.model.context_window)
         else:
@@ -95,6 +99,8 @@ async def answer_question(
             result = await _run(chosen.strategy, state, ctx)
         text = result.get("answer") or ""
         evidence = result.get("evidence") or []
+        if NOT_FOUND.lower().rstrip(".") in text.lower():
+            evidence = []  # nothing found: no page supports "does not say"
         ids = list(dict.fromkeys(p for item in evidence for p in item.get("pages", [])))
         pages = {p.id: p for p in await asyncio.to_thread(store.pages_by_id, ids)}
         citations, notes = build_citations(evidence, pages, text, question)

@@ -44,7 +44,7 @@ def test_kill_9_mid_ingest_then_rerun_resumes(tmp_path: Path, tome_home: Path) -
             "TOME_PAGES__MAX_TOKENS": "140",
             "TOME_INGEST__CONCURRENCY": "1",
         }
-        command = [sys.executable, "-m", "reader.cli", "add", "--json", str(book)]
+        command = [sys.executable, "-m", "reader", "add", "--json", str(book)]
         first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)  # fmt: skip
         settings = load_settings()

@@ -1,0 +1,203 @@
+"""Lookup (ReadAgent): read the gists, choose up to `max_pages_read` pages to re-read in full,
+answer from those pages.
+
+When all gists fit the gist budget the model sees them all. Otherwise (a long document) it first
+picks sections from the upper tree (the lowest level whose summaries fit) and then sees only the
+gists under those sections, plus the gists of retrieval's best pages, marked `*`. With several
+documents too long to list, retrieval's candidates stand in for the sections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agents.answer.pages import answer_from_pages, words
+from agents.context import GraphContext
+from agents.lookup import prompts
+from agents.lookup.state import LookupState
+from reader.errors import StructuredOutputError
+from reader.types import Node
+
+GIST_WORDS = 60
+SECTION_WORDS = 40
+GIST_BUDGET = 2200  # tokens of gists shown at once
+SECTION_BUDGET = 1200  # tokens of section summaries shown at once
+READ_BUDGET = 3400  # tokens of pages re-read for the answer
+SUGGEST = 6  # pages retrieval suggests
+MAX_SECTIONS = 2
+
+
+def _cost(ctx: GraphContext, node: Node, limit: int) -> int:
+    return ctx.model.count_tokens(words(node.summary, limit)) + 12
+
+
+def _gist_budget(ctx: GraphContext) -> int:
+    return max(300, min(GIST_BUDGET, ctx.model.context_window // 2 - 600))
+
+
+def _fill(ctx: GraphContext, ordered: list[Node], budget: int) -> list[Node]:
+    """Nodes from `ordered` (most wanted first, duplicates ignored) while they fit `budget`."""
+    chosen: dict[str, Node] = {}
+    used = 0
+    for node in ordered:
+        cost = _cost(ctx, node, GIST_WORDS)
+        if node.id in chosen or used + cost > budget:
+            continue
+        chosen[node.id] = node
+        used += cost
+    return list(chosen.values())
+
+
+async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    docs = state["documents"]
+    gists = [g for d in docs for g in await asyncio.to_thread(ctx.store.nodes, d, 1)]
+    query = state.get("query") or state["question"]
+    hits = await asyncio.to_thread(ctx.store.search_pages, query, docs, SUGGEST)
+    suggested = [h.page.id for h in hits]
+    total = sum(_cost(ctx, g, GIST_WORDS) for g in gists)
+    budget = _gist_budget(ctx)
+    trace = {"step": "survey", "gists": len(gists), "gist_tokens": total, "budget": budget,
+             "suggested": [h.page.ordinal + 1 for h in hits]}  # fmt: skip
+    if total <= budget:
+        return {"gists": [g.id for g in gists], "suggested": suggested, "trace": [trace]}
+    depth = max((n.level for n in await asyncio.to_thread(ctx.store.nodes, docs[0])), default=1)
+    if len(docs) == 1 and depth >= 3:
+        return {"narrow": True, "gists": [], "suggested": suggested, "trace": [trace]}
+    by_page = {(g.document, g.first_page): g for g in gists}
+    wanted = [by_page[(h.page.document, h.page.ordinal)] for h in hits
+              if (h.page.document, h.page.ordinal) in by_page]  # fmt: skip
+    near = [by_page[(h.page.document, h.page.ordinal + d)] for d in (-1, 1) for h in hits
+            if (h.page.document, h.page.ordinal + d) in by_page]  # fmt: skip
+    shown = _fill(ctx, wanted + near, budget)
+    trace["shown"] = "retrieval candidates"
+    return {"gists": [g.id for g in shown], "suggested": suggested, "trace": [trace]}
+
+
+def after_survey(state: LookupState) -> str:
+    return "sections" if state.get("narrow") else "pick"
+
+
+async def sections(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """Pick sections from the upper tree; their gists (and retrieval's) become the candidates."""
+    ctx = runtime.context
+    doc = state["documents"][0]
+    nodes = await asyncio.to_thread(ctx.store.nodes, doc)
+    levels = sorted({n.level for n in nodes if n.level >= 2})
+    level = levels[-1]
+    for candidate in levels:  # the lowest level (most detail) whose summaries fit
+        if sum(_cost(ctx, n, SECTION_WORDS) for n in nodes if n.level == candidate) <= min(
+            SECTION_BUDGET, _gist_budget(ctx)
+        ):
+            level = candidate
+            break
+    tops = [n for n in nodes if n.level == level]
+    shown = [
+        f'<summary number="{i + 1}" pages="{n.first_page + 1}-{n.last_page + 1}">'
+        f"{words(n.summary, SECTION_WORDS)}</summary>"
+        for i, n in enumerate(tops)
+    ]
+    messages = prompts.sections_messages(
+        state["question"], shown, MAX_SECTIONS, state.get("history", "")
+    )
+    try:
+        reply = await ctx.model.structured(messages, prompts.SectionChoice, max_tokens=40)
+        picked = [tops[i - 1] for i in dict.fromkeys(reply.sections) if 1 <= i <= len(tops)]
+    except StructuredOutputError:
+        picked = []
+    picked = picked[:MAX_SECTIONS]
+    gists = {g.first_page: g for g in nodes if g.level == 1}
+    suggested = await asyncio.to_thread(ctx.store.pages_by_id, state.get("suggested", []))
+    rank = {pid: i for i, pid in enumerate(state.get("suggested", []))}
+    suggested.sort(key=lambda p: rank[p.id])
+    wanted = [gists[p.ordinal] for p in suggested if p.ordinal in gists]
+    for section in picked:
+        wanted += [gists[o] for o in range(section.first_page, section.last_page + 1) if o in gists]
+    shown_gists = _fill(ctx, wanted, _gist_budget(ctx))
+    trace = {
+        "step": "sections",
+        "level": level,
+        "offered": len(tops),
+        "picked": [[n.first_page + 1, n.last_page + 1] for n in picked],
+    }
+    return {"gists": [g.id for g in shown_gists], "trace": [trace]}
+
+
+def _interleave(
+    first: list[tuple[str, int]], second: list[tuple[str, int]]
+) -> list[tuple[str, int]]:
+    merged: list[tuple[str, int]] = []
+    for i in range(max(len(first), len(second))):
+        for source in (first, second):
+            if i < len(source) and source[i] not in merged:
+                merged.append(source[i])
+    return merged
+
+
+async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    gists = await asyncio.to_thread(ctx.store.get_nodes, state.get("gists", []))
+    gists.sort(key=lambda g: (state["documents"].index(g.document), g.first_page))
+    suggested = state.get("suggested", [])
+    pages = await asyncio.to_thread(ctx.store.pages_by_id, suggested)
+    suggested_keys = {(p.document, p.ordinal) for p in pages}
+    single = len(state["documents"]) == 1
+    labels: dict[int, tuple[str, int]] = {}
+    lines = []
+    for i, gist in enumerate(gists):
+        number = gist.first_page + 1 if single else i + 1
+        labels[number] = (gist.document, gist.first_page)
+        mark = "* " if (gist.document, gist.first_page) in suggested_keys else ""
+        lines.append(
+            f'<summary number="{number}">{mark}{words(gist.summary, GIST_WORDS)}</summary>'
+        )
+    n = ctx.settings.answer.max_pages_read
+    messages = prompts.pages_messages(
+        state["question"], lines, n, state.get("history", ""), marked=bool(suggested_keys)
+    )
+    try:
+        reply = await ctx.model.structured(messages, prompts.PageChoice, max_tokens=60)
+        numbers = [x for x in dict.fromkeys(reply.pages) if x in labels][:n]
+    except StructuredOutputError:
+        numbers = []
+    rank = {pid: i for i, pid in enumerate(suggested)}
+    searched = [(p.document, p.ordinal) for p in sorted(pages, key=lambda p: rank[p.id])]
+    # The model's picks and retrieval's best pages, taken in turn: a small model's lazy pick
+    # ("1, 2, 3") cannot crowd out the page retrieval is surest of.
+    keys = _interleave([labels[x] for x in numbers], searched)[:n]
+    chosen = []
+    for doc, ordinal in keys:
+        found = await asyncio.to_thread(ctx.store.pages, doc, ordinal, ordinal)
+        chosen += [p.id for p in found]
+    trace = {"step": "pick", "shown": len(gists), "model": [labels[x][1] + 1 for x in numbers],
+             "chosen": [o + 1 for _, o in keys]}  # fmt: skip
+    return {"pages": chosen, "trace": [trace]}
+
+
+async def read(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    pages = await asyncio.to_thread(ctx.store.pages_by_id, state.get("pages", []))
+    order = {pid: i for i, pid in enumerate(state.get("pages", []))}
+    pages.sort(key=lambda p: order[p.id])
+    text, evidence, entry = await answer_from_pages(
+        ctx, state["question"], pages, state.get("history", ""), budget=READ_BUDGET
+    )
+    return {"answer": text, "evidence": evidence, "trace": [entry]}
+
+
+def build_graph() -> StateGraph:
+    graph = StateGraph(LookupState, context_schema=GraphContext)
+    graph.add_node("survey", survey)
+    graph.add_node("sections", sections)
+    graph.add_node("pick", pick)
+    graph.add_node("read", read)
+    graph.add_edge(START, "survey")
+    graph.add_conditional_edges("survey", after_survey, ["sections", "pick"])
+    graph.add_edge("sections", "pick")
+    graph.add_edge("pick", "read")
+    graph.add_edge("read", END)
+    return graph

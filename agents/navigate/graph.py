@@ -1,0 +1,184 @@
+"""Navigate (MemWalker): walk the summary tree from the root. At each node the model reads the
+children's summaries (numbered; `*` marks the branches retrieval ranked highest) and picks one to
+descend into, or 0 when none can hold the answer; at a gist it reads the raw page and answers
+from it, and the page counts as answering when the answer's quote (or most of its words) is on
+it. A miss backtracks to the parent and tries the next-best child (the marked branches, in
+retrieval order). A short working memory of what it saw goes into every
+prompt. Model calls are bounded by `answer.max_calls`, the last one kept for reading a page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agents.answer.citations import content_words, find_quote
+from agents.answer.pages import READ_BUDGET_PAGE, truncate, words
+from agents.answer.prompts import NOT_FOUND
+from agents.context import GraphContext
+from agents.navigate import prompts
+from agents.navigate.state import NavigateState
+from memory.tree import Tree
+from reader.errors import StructuredOutputError
+from reader.types import Node, Page
+
+SUMMARY_WORDS = 50
+SUGGEST = 3
+NOTES = 5
+
+
+def _supported(page: Page, reply: prompts.PageReply) -> bool:
+    """Does the page answer? The model gave an answer, and its quote is on the page or most of
+    the answer's words are (a small model claims answers everywhere; this keeps it honest)."""
+    if _not_found(reply.answer):
+        return False
+    if find_quote(page, reply.quote) is not None:
+        return True
+    words_ = content_words(reply.answer)
+    return bool(words_) and len(words_ & content_words(page.text)) >= 0.6 * len(words_)
+
+
+def _not_found(text: str) -> bool:
+    low = text.strip().lower()
+    return not low or "does not say" in low or "not found" in low or "no answer" in low
+
+
+async def begin(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    doc = state["documents"][0]
+    root = await asyncio.to_thread(Tree(ctx.store).root, doc)
+    query = state.get("query") or state["question"]
+    hits = await asyncio.to_thread(ctx.store.search_pages, query, [doc], SUGGEST)
+    suggested = [h.page.ordinal for h in hits]
+    trace = {"step": "begin", "root_level": root.level, "suggested": [o + 1 for o in suggested]}
+    return {"path": [root.id], "untried": {}, "suggested": suggested, "notes": [], "calls": 0,
+            "found": False, "last": {}, "done": False, "trace": [trace]}  # fmt: skip
+
+
+def _marked(children: list[Node], suggested: list[int]) -> list[Node]:
+    """Children holding a suggested page, in the suggestions' order."""
+    ranked: list[Node] = []
+    for ordinal in suggested:
+        for child in children:
+            if child.first_page <= ordinal <= child.last_page and child not in ranked:
+                ranked.append(child)
+    return ranked
+
+
+def _span(node: Node) -> str:
+    a, b = node.first_page + 1, node.last_page + 1
+    return f"page {a}" if a == b else f"pages {a}-{b}"
+
+
+async def _choose(
+    ctx: GraphContext, state: NavigateState, node: Node, children: list[Node], notes: list[str]
+) -> tuple[list[str], bool, dict[str, Any]]:
+    """Children to try, best first; whether a model call was made; a trace entry."""
+    marked = _marked(children, state.get("suggested", []))
+    budget_left = ctx.settings.answer.max_calls - state.get("calls", 0)
+    if len(children) == 1 or budget_left <= 1:  # no choice to make, or keep the call for a page
+        order = children[:1] if len(children) == 1 else marked
+        entry = {"step": "descend", "at": _span(node), "to": [_span(c) for c in order[:1]]}
+        return [c.id for c in order], False, entry
+    parts = [
+        f'<summary number="{i + 1}" pages="{c.first_page + 1}-{c.last_page + 1}">'
+        f"{'* ' if c in marked else ''}{words(c.summary, SUMMARY_WORDS)}</summary>"
+        for i, c in enumerate(children)
+    ]
+    where = "the whole document" if node.parent is None else f"{_span(node)} of the document"
+    messages = prompts.choose_messages(
+        state["question"], where, parts, notes, state.get("history", ""), bool(marked)
+    )
+    try:
+        choice = (await ctx.model.structured(messages, prompts.Choice, max_tokens=20)).choice
+    except StructuredOutputError:
+        choice = -1
+    picked = children[choice - 1] if 1 <= choice <= len(children) else None
+    order = ([picked] if picked else []) + [c for c in marked if c is not picked]
+    if picked:
+        notes.append(f"{_span(picked)}: {words(picked.summary, 15)}")
+    else:
+        notes.append(f"nothing relevant in {_span(node)}")
+    entry = {"step": "choose", "at": _span(node), "offered": len(children), "choice": choice,
+             "next": [_span(c) for c in order]}  # fmt: skip
+    return [c.id for c in order], True, entry
+
+
+async def step(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    path, notes = list(state["path"]), list(state.get("notes", []))
+    untried = {k: list(v) for k, v in state.get("untried", {}).items()}
+    calls = state.get("calls", 0)
+    if not path:
+        return {"done": True, "trace": [{"step": "exhausted"}]}
+    node = await asyncio.to_thread(ctx.store.get_node, path[-1])
+    if node.level <= 1:  # a gist: read its page
+        if calls >= ctx.settings.answer.max_calls:
+            return {"done": True, "trace": [{"step": "out of calls"}]}
+        page = await asyncio.to_thread(ctx.store.page_by_ordinal, node.document, node.first_page)
+        text = truncate(ctx, page.text, READ_BUDGET_PAGE)
+        messages = prompts.read_messages(
+            state["question"], text, notes[-NOTES:], state.get("history", "")
+        )
+        try:
+            reply = await ctx.model.structured(
+                messages, prompts.PageReply, max_tokens=ctx.settings.answer.answer_max_tokens
+            )
+        except StructuredOutputError:
+            reply = prompts.PageReply(answer="", quote="")
+        found = _supported(page, reply)
+        last = {"page": page.id, "answer": " ".join(reply.answer.split()), "quote": reply.quote}
+        keep = state.get("last") or {}
+        if found or (not keep.get("answer") and not _not_found(reply.answer)):
+            keep = last
+        entry = {"step": "read", "page": page.ordinal + 1, "found": found}
+        if found:
+            return {"calls": calls + 1, "found": True, "last": keep, "done": True,
+                    "trace": [entry]}  # fmt: skip
+        notes.append(f"page {page.ordinal + 1}: no answer there")
+        path.pop()
+        return {"calls": calls + 1, "last": keep, "path": path, "notes": notes[-NOTES:],
+                "trace": [entry]}  # fmt: skip
+    entries = []
+    if node.id not in untried:
+        children = await asyncio.to_thread(ctx.store.get_nodes, node.children)
+        order, called, entry = await _choose(ctx, state, node, children, notes)
+        untried[node.id] = order
+        calls += int(called)
+        entries.append(entry)
+    queue = untried[node.id]
+    if queue:
+        path.append(queue.pop(0))
+    else:
+        path.pop()
+        entries.append({"step": "backtrack", "from": _span(node)})
+    return {"path": path, "untried": untried, "calls": calls, "notes": notes[-NOTES:],
+            "trace": entries}  # fmt: skip
+
+
+def after_step(state: NavigateState) -> str:
+    return "finish" if state.get("done") or not state.get("path") else "step"
+
+
+async def finish(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    last = state.get("last") or {}
+    if not last.get("answer") or _not_found(last["answer"]):
+        return {"answer": NOT_FOUND, "trace": [{"step": "finish", "found": False}]}
+    evidence = [{"pages": [last["page"]], "quote": last.get("quote", "")}]
+    entry = {"step": "finish", "found": bool(state.get("found")), "calls": state.get("calls", 0)}
+    return {"answer": last["answer"], "evidence": evidence, "trace": [entry]}
+
+
+def build_graph() -> StateGraph:
+    graph = StateGraph(NavigateState, context_schema=GraphContext)
+    graph.add_node("begin", begin)
+    graph.add_node("step", step)
+    graph.add_node("finish", finish)
+    graph.add_edge(START, "begin")
+    graph.add_edge("begin", "step")
+    graph.add_conditional_edges("step", after_step, ["step", "finish"])
+    graph.add_edge("finish", END)
+    return graph

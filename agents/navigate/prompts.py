@@ -1,0 +1,54 @@
+"""Prompts of the navigate (MemWalker) graph: choose a child, read a page."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from agents.answer.prompts import fence_page, history_block, messages
+
+CHOOSE = """{history}{notes}The parts of {where}, in order{marked}:
+{parts}
+
+Question: {question}
+
+Which part most likely holds the answer? Reply in JSON with "choice": the number of that part, \
+or 0 if none of them can hold it."""
+
+READ = """{history}{notes}{page}
+
+Question: {question}
+
+Answer the question from this page only. Reply in JSON with "answer" (a short answer, or \
+"not found" when the page does not answer it) and "quote" (one short sentence copied exactly \
+from the page that supports the answer)."""
+
+
+class Choice(BaseModel):
+    choice: int
+
+
+class PageReply(BaseModel):
+    answer: str
+    quote: str = Field(description="one sentence copied exactly from the page")
+
+
+def _notes(notes: list[str]) -> str:
+    return "Notes so far:\n" + "\n".join(f"- {n}" for n in notes) + "\n\n" if notes else ""
+
+
+def choose_messages(
+    question: str, where: str, parts: list[str], notes: list[str], history: str, marked: bool
+) -> list[dict[str, str]]:
+    prompt = CHOOSE.format(
+        history=history_block(history), notes=_notes(notes), where=where, parts="\n".join(parts),
+        question=question, marked=" (* marks parts a search matched)" if marked else "",
+    )  # fmt: skip
+    return messages(prompt)
+
+
+def read_messages(question: str, text: str, notes: list[str], history: str) -> list[dict[str, str]]:
+    prompt = READ.format(
+        history=history_block(history), notes=_notes(notes), page=fence_page(1, text),
+        question=question,
+    )  # fmt: skip
+    return messages(prompt)

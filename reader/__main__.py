@@ -1,0 +1,5 @@
+"""`python -m reader` runs the tome CLI."""
+
+from reader.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""`tome ask` with the fake model: plain output and --json."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from agents.answer.prompts import AnswerReply
+from agents.lookup.prompts import PageChoice
+from reader.cli import main
+from tests.agents.test_answer_fixtures import add_document, make_library, numbered
+from tests.fake_chat import FakeChatModel, FakeRequest
+
+PAGES = ["Mara sails the harbour boats at dawn.", "Tomas keeps the maps of the old mines."]
+
+
+def responder(request: FakeRequest) -> AnswerReply | PageChoice:
+    best = next((n for n, t in numbered(request).items() if "maps" in t), 1)
+    if request.schema is PageChoice:
+        return PageChoice(pages=[best])
+    return AnswerReply(answer="The maps of the old mines.", page=best, quote="keeps the maps")
+
+
+def test_ask_prints_the_answer_citations_and_cost() -> None:
+    library = make_library(FakeChatModel(responder=responder))
+    doc = add_document(library, PAGES, title="Mountains")
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["ask", doc[:8], "What does Tomas keep?"], obj={"library": library}
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "The maps of the old mines."
+    assert any(
+        line.startswith("[1] Mountains, page 2") and "keeps the maps" in line for line in lines
+    )
+    assert "strategy rag" in lines[-1] and "1 LLM calls" in lines[-1]
+
+    result = runner.invoke(
+        main, ["ask", "Mountains", "What does Tomas keep?", "--json", "--strategy", "lookup"],
+        obj={"library": library},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["strategy"] == "lookup" and data["answer"].startswith("The maps")
+    assert data["citations"][0]["document"] == doc and data["citations"][0]["page_number"] == 2
+    assert {"trace", "llm_calls", "prompt_tokens", "completion_tokens", "seconds"} <= set(data)
+    follow = runner.invoke(
+        main, ["ask", doc, "And Mara?", "--conversation", data["conversation"], "--json"],
+        obj={"library": library},
+    )  # fmt: skip
+    assert json.loads(follow.output)["conversation"] == data["conversation"]
+
+
+def test_ask_needs_a_document_and_a_question_and_a_ready_document() -> None:
+    library = make_library(FakeChatModel(responder=responder))
+    result = CliRunner().invoke(main, ["ask", "Who?"], obj={"library": library})
+    assert result.exit_code == 2 and "documents, then the question" in result.output
+    doc = add_document(library, PAGES, title="Mountains")
+    library.store.set_status(doc, "ingesting")
+    result = CliRunner().invoke(main, ["ask", doc, "Who?"], obj={"library": library})
+    assert result.exit_code == 2 and "not ready" in result.output

@@ -1,0 +1,68 @@
+"""The rule-based router and the citation checks (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.answer.citations import build_citations, extractive_quote, find_quote
+from agents.router import is_multiple_choice, route
+from memory.records import DocumentRecord
+from reader.types import Page
+
+
+def record(tokens: int) -> DocumentRecord:
+    return DocumentRecord(id="d1", title="Book", format="txt", source="b.txt", status="ready",
+                          pages=max(1, tokens // 1000), tokens=tokens, created=0.0)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "strategy"),
+    [
+        ("Who gave Mara the key?", "lookup"),
+        ("Where does Tomas hide the maps?", "lookup"),
+        ("Summarise the book.", "chain"),
+        ("What is the overall theme of the novel?", "chain"),
+        ("How does Mara's view of her father change over the story?", "chain"),
+        ("Which fears recur throughout the book?", "chain"),
+        ("Who stole the boat? A) Mara B) Tomas C) Ada D) the priest", "lookup"),
+    ],
+)
+def test_router_on_a_long_document(question: str, strategy: str) -> None:
+    chosen = route(question, [record(150_000)], 8192)
+    assert chosen.strategy == strategy and chosen.reason
+
+
+def test_router_reads_a_short_document_whole_and_maps_mid_sized_multiple_choice() -> None:
+    short = route("Who gave Mara the key?", [record(3000)], 8192)
+    assert short.strategy == "rag" and short.state == {"whole": True}
+    mc = route("Who stole it?\n(A) Mara\n(B) Tomas\n(C) Ada\n(D) Ion", [record(20_000)], 8192)
+    assert mc.strategy == "mapreduce"
+    assert is_multiple_choice("Pick one: A. red B. blue C. green D. grey")
+    assert not is_multiple_choice("What did A tell B about the plan?")
+
+
+TEXT = "The ship  came in at dawn.\nMara ran to the PIER, shouting for Tomas. It rained."
+PAGE = Page(
+    id="d1-p0003", document="d1", chapter=-1, ordinal=3, start=1000, end=1100, tokens=20, text=TEXT
+)
+
+
+def test_quotes_are_checked_ignoring_case_and_whitespace_and_keep_page_text() -> None:
+    span = find_quote(PAGE, '"the ship came in at dawn"')
+    assert span is not None and PAGE.text[span[0] : span[1]] == "The ship  came in at dawn"
+    assert find_quote(PAGE, "mara ran to the pier") is not None
+    assert find_quote(PAGE, "Mara flew to the moon") is None
+    assert find_quote(PAGE, "dawn") is None  # too short to prove anything
+
+
+def test_invented_quotes_are_replaced_by_an_extractive_sentence() -> None:
+    evidence = [{"pages": [PAGE.id], "quote": "Tomas sailed away with the gold"}]
+    citations, notes = build_citations(
+        evidence, {PAGE.id: PAGE}, "Mara ran to the pier.", "Where did Mara run?"
+    )
+    (cite,) = citations
+    assert notes == [{"step": "cite", "dropped_quote": "Tomas sailed away with the gold"}]
+    assert cite.quote == "Mara ran to the PIER, shouting for Tomas."
+    assert PAGE.text[cite.start - PAGE.start : cite.end - PAGE.start] == cite.quote
+    picked = extractive_quote([PAGE], "It rained", "weather?")
+    assert picked is not None and PAGE.text[picked[1] : picked[2]] == "It rained."

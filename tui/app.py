@@ -1,0 +1,53 @@
+"""TomeApp: the Textual application behind `tome chat [DOC]`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from tui.screens.chat import ChatScreen
+from tui.screens.library import LibraryScreen
+
+if TYPE_CHECKING:
+    from reader.api import DocumentHandle, Library
+
+
+class TomeApp(App[None]):
+    TITLE = "tome"
+    CSS_PATH = "tome.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+l", "library", "Library"),
+    ]
+
+    def __init__(
+        self, library: Library, document: DocumentHandle | str | None = None, title: str = ""
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.initial_document = getattr(document, "id", document)
+        self.initial_title = title
+
+    def on_mount(self) -> None:
+        self.push_screen(LibraryScreen())
+        if self.initial_document:
+            self.open_chat(self.initial_document, self.initial_title)
+
+    def open_chat(self, doc_id: str, title: str = "") -> None:
+        self.push_screen(ChatScreen(doc_id, title))
+
+    def action_library(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, LibraryScreen):
+            self.pop_screen()
+        if isinstance(self.screen, LibraryScreen):
+            self.screen.refresh_documents()
+
+    async def on_unmount(self) -> None:
+        # the model clients were opened on this app's event loop: close them here
+        for model in list(getattr(self.library, "_models", {}).values()):
+            closer = getattr(model, "aclose", None)
+            if closer is not None:
+                await closer()
+        getattr(self.library, "_models", {}).clear()

@@ -1,0 +1,223 @@
+"""The chat screen: questions and answers about one document, citations beside them.
+
+Model work runs in an async worker; the worker reports through the nested `Started`, `Complete`
+and `Failed` messages, and only the handlers touch the widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from reader.errors import TomeError
+from tui.widgets.citations import CitationsPanel, CitedPassage
+from tui.widgets.message import ChatMessage, Thinking
+from tui.widgets.prompt import PromptBar
+
+if TYPE_CHECKING:
+    from reader.api import Library
+    from reader.types import Answer, Episode
+
+
+def cited_passages(library: Library, answer_citations: list) -> list[CitedPassage]:
+    """Blocking: fetch each cited page and cut the text around the quote."""
+    store = library.store
+    pages = {p.id: p for p in store.pages_by_id(list({c.page for c in answer_citations}))}
+    return [
+        CitedPassage.from_page(i, c, pages[c.page])
+        for i, c in enumerate(answer_citations, 1)
+        if c.page in pages
+    ]
+
+
+class ChatScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t", "tree", "Tree"),
+        Binding("ctrl+r", "conversations", "Conversations"),
+        Binding("ctrl+n", "new_conversation", "New chat"),
+        Binding("ctrl+x", "cancel", "Cancel answer"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class Started(Message):
+        def __init__(self, question: str, strategy: str) -> None:
+            super().__init__()
+            self.question = question
+            self.strategy = strategy
+
+    class Complete(Message):
+        def __init__(self, answer: Answer, passages: list[CitedPassage]) -> None:
+            super().__init__()
+            self.answer = answer
+            self.passages = passages
+
+    class Failed(Message):
+        def __init__(self, question: str, error: TomeError) -> None:
+            super().__init__()
+            self.question = question
+            self.error = error
+
+    def __init__(self, doc_id: str, title: str = "") -> None:
+        super().__init__()
+        self.doc_id = doc_id
+        self.doc_title = title or doc_id[:12]
+        self.conversation: str | None = None
+        self.busy = False
+
+    @property
+    def library(self) -> Library:
+        return self.app.library  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="chat-body"):
+            with Vertical(id="chat-main"):
+                yield Static(self._status_text(), id="chat-status")
+                yield VerticalScroll(id="messages")
+                yield PromptBar(id="prompt-bar")
+            yield CitationsPanel(id="citations")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.doc_title
+        self.query_one(PromptBar).input.focus()
+
+    def _status_text(self) -> str:
+        conversation = self.conversation[:12] if self.conversation else "new"
+        return f"{self.doc_title} · conversation {conversation}"
+
+    def _refresh_status(self) -> None:
+        self.query_one("#chat-status", Static).update(self._status_text())
+
+    # -- asking ---------------------------------------------------------------------------------
+
+    @on(PromptBar.Asked)
+    def _asked(self, event: PromptBar.Asked) -> None:
+        if not self.busy:
+            self.ask(event.question, event.strategy)
+
+    @work(exclusive=True, group="answer")
+    async def ask(self, question: str, strategy: str) -> None:
+        self.post_message(self.Started(question, strategy))
+        try:
+            answer = await self.library.aask(
+                question, [self.doc_id], strategy=strategy, conversation=self.conversation
+            )
+            passages = await asyncio.to_thread(cited_passages, self.library, answer.citations)
+        except TomeError as exc:
+            self.post_message(self.Failed(question, exc))
+            return
+        except asyncio.CancelledError:
+            self.post_message(self.Failed(question, TomeError("answer cancelled")))
+            raise
+        except Exception as exc:  # keep the app alive; show what went wrong
+            self.post_message(self.Failed(question, TomeError(f"unexpected error: {exc!r}")))
+            return
+        self.post_message(self.Complete(answer, passages))
+
+    def on_chat_screen_started(self, event: Started) -> None:
+        self.busy = True
+        self.query_one(PromptBar).set_busy(True)
+        messages = self.query_one("#messages", VerticalScroll)
+        messages.mount(ChatMessage("user", event.question))
+        messages.mount(Thinking(event.strategy))
+        messages.scroll_end(animate=False)
+
+    def _done(self) -> None:
+        self.busy = False
+        self.query("Thinking").remove()
+        self.query_one(PromptBar).set_busy(False)
+
+    def on_chat_screen_complete(self, event: Complete) -> None:
+        self._done()
+        self.conversation = event.answer.conversation or self.conversation
+        self._refresh_status()
+        self.query_one(PromptBar).input.value = ""
+        messages = self.query_one("#messages", VerticalScroll)
+        messages.mount(ChatMessage.from_answer(event.answer))
+        messages.scroll_end(animate=False)
+        self.query_one(CitationsPanel).show(event.passages)
+
+    def on_chat_screen_failed(self, event: Failed) -> None:
+        self._done()
+        # the question the user typed stays in the input, so they can retry or edit it
+        self.query(ChatMessage).last().remove()
+        self.query_one(PromptBar).input.value = event.question
+        self.notify(event.error.message, title="Could not answer", severity="error", timeout=8)
+
+    def action_cancel(self) -> None:
+        if self.busy:
+            self.workers.cancel_group(self, "answer")
+
+    # -- conversations --------------------------------------------------------------------------
+
+    def action_new_conversation(self) -> None:
+        if self.busy:
+            return
+        self.conversation = None
+        self.query_one("#messages", VerticalScroll).remove_children()
+        self.query_one(CitationsPanel).show([])
+        self._refresh_status()
+
+    def action_conversations(self) -> None:
+        from tui.screens.conversations import ConversationsScreen
+
+        if self.busy:
+            self.notify("wait for the answer first", severity="warning")
+            return
+
+        def chosen(conversation: str | None) -> None:
+            if conversation:
+                self.resume(conversation)
+
+        self.app.push_screen(ConversationsScreen(self.doc_id), chosen)
+
+    @work(exclusive=True, group="history")
+    async def resume(self, conversation: str) -> None:
+        from memory.episodic import EpisodicMemory
+
+        try:
+            episodes = await asyncio.to_thread(
+                lambda: EpisodicMemory(self.library.store).conversation(conversation)
+            )
+            last = episodes[-1].citations if episodes else []
+            passages = await asyncio.to_thread(cited_passages, self.library, last)
+        except TomeError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.show_history(conversation, episodes)
+        self.query_one(CitationsPanel).show(passages)
+
+    def show_history(self, conversation: str, episodes: list[Episode]) -> None:
+        self.conversation = conversation
+        self._refresh_status()
+        messages = self.query_one("#messages", VerticalScroll)
+        messages.remove_children()
+        for episode in episodes:
+            messages.mount(ChatMessage("user", episode.question))
+            cited = len(episode.citations)
+            messages.mount(
+                ChatMessage("tome", episode.answer, "earlier answer", cited, episode.trace)
+            )
+        messages.scroll_end(animate=False)
+
+    # -- navigation -----------------------------------------------------------------------------
+
+    def action_tree(self) -> None:
+        from tui.screens.tree import TreeScreen
+
+        self.app.push_screen(TreeScreen(self.doc_id, self.doc_title))
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.action_library()  # type: ignore[attr-defined]

@@ -1,0 +1,217 @@
+"""The library screen: the documents with their status and size; `a` adds a file by path (ingestion
+runs in a worker and feeds a progress bar); enter opens the chat on the selected document."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+
+from reader.errors import TomeError
+
+if TYPE_CHECKING:
+    from memory.records import DocumentRecord
+    from reader.api import Library
+
+
+class LibraryScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add file"),
+        Binding("enter", "open", "Chat", show=True),
+        Binding("ctrl+t", "tree", "Tree"),
+        Binding("g", "refresh", "Refresh"),
+        Binding("escape", "cancel_add", "Cancel", show=False),
+    ]
+
+    class Progress(Message):
+        """An ingestion event (see reader/progress.py), posted from the add worker."""
+
+        def __init__(self, event: dict[str, Any]) -> None:
+            super().__init__()
+            self.event = event
+
+    class Added(Message):
+        def __init__(self, doc_id: str) -> None:
+            super().__init__()
+            self.doc_id = doc_id
+
+    class AddFailed(Message):
+        def __init__(self, path: str, error: TomeError) -> None:
+            super().__init__()
+            self.path = path
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, DocumentRecord] = {}
+        self.adding = False
+
+    @property
+    def library(self) -> Library:
+        return self.app.library  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="library-body"):
+            yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="library-empty")
+            with Vertical(id="add-box"):
+                yield Input(placeholder="Path of a file to add (enter adds, escape cancels)",
+                            id="add-path")  # fmt: skip
+                yield Static("", id="add-status")
+                yield ProgressBar(id="add-progress", show_eta=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "library"
+        table = self.query_one(DataTable)
+        table.add_columns("id", "title", "status", "pages", "tokens", "format")
+        self.query_one("#add-box").display = False
+        self.refresh_documents()
+
+    # -- listing --------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="list")
+    async def refresh_documents(self) -> None:
+        try:
+            records = await asyncio.to_thread(self.library.documents)
+        except TomeError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.show_documents(records)
+
+    def show_documents(self, records: list[DocumentRecord]) -> None:
+        self.records = {r.id: r for r in records}
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in records:
+            table.add_row(
+                r.id[:12], r.title[:50], r.status, str(r.pages), f"{r.tokens:,}", r.format, key=r.id
+            )
+        empty = self.query_one("#library-empty", Static)
+        empty.update("" if records else "No documents yet: press a to add a file.")
+        empty.display = not records
+        if records and not self.query_one("#add-box").display:
+            table.focus()
+
+    def selected(self) -> DocumentRecord | None:
+        table = self.query_one(DataTable)
+        if not self.records or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.records.get(str(key))
+
+    def action_refresh(self) -> None:
+        self.refresh_documents()
+
+    # -- opening --------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        record = self.selected()
+        if record is None:
+            return
+        if not record.ready:
+            self.notify(f"{record.title} is {record.status}; it can be asked once ready",
+                        severity="warning")  # fmt: skip
+            return
+        self.app.open_chat(record.id, record.title)  # type: ignore[attr-defined]
+
+    def action_tree(self) -> None:
+        from tui.screens.tree import TreeScreen
+
+        record = self.selected()
+        if record is not None:
+            self.app.push_screen(TreeScreen(record.id, record.title))
+
+    # -- adding ---------------------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        if self.adding:
+            self.notify("already adding a file", severity="warning")
+            return
+        self.query_one("#add-box").display = True
+        self.query_one("#add-progress").display = False
+        self.query_one("#add-status", Static).update("")
+        self.query_one("#add-path", Input).focus()
+
+    def action_cancel_add(self) -> None:
+        if not self.adding:
+            self.query_one("#add-box").display = False
+            self.query_one(DataTable).focus()
+
+    @on(Input.Submitted, "#add-path")
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if path and not self.adding:
+            self.adding = True
+            event.input.disabled = True
+            bar = self.query_one("#add-progress", ProgressBar)
+            bar.update(total=None, progress=0)
+            bar.display = True
+            self.query_one("#add-status", Static).update(f"reading {path}…")
+            self.add_file(path)
+
+    @work(exclusive=True, group="add")
+    async def add_file(self, path: str) -> None:
+        def on_event(event: dict[str, Any]) -> None:
+            self.post_message(self.Progress(event))  # thread-safe
+
+        try:
+            handle = await self.library.aadd(path, on_event)
+        except TomeError as exc:
+            self.post_message(self.AddFailed(path, exc))
+            return
+        except Exception as exc:  # keep the app alive; show what went wrong
+            self.post_message(self.AddFailed(path, TomeError(f"unexpected error: {exc!r}")))
+            return
+        self.post_message(self.Added(handle.id))
+
+    def on_library_screen_progress(self, message: Progress) -> None:
+        event = message.event
+        bar = self.query_one("#add-progress", ProgressBar)
+        status = self.query_one("#add-status", Static)
+        kind = event.get("event")
+        if kind == "start":
+            bar.update(total=event.get("pages"), progress=event.get("done", 0))
+            status.update(f"reading {event.get('pages')} pages…")
+        elif kind == "page":
+            if event.get("ok"):
+                bar.advance(1)
+            else:
+                status.update(f"page {event.get('ordinal', 0) + 1} failed: {event.get('error')}")
+        elif kind == "level":
+            status.update(f"summarising: level {event.get('level')}, {event.get('nodes')} nodes")
+        elif kind == "done":
+            status.update("done")
+
+    def _finish_add(self) -> None:
+        self.adding = False
+        path_input = self.query_one("#add-path", Input)
+        path_input.disabled = False
+
+    def on_library_screen_added(self, message: Added) -> None:
+        self._finish_add()
+        self.query_one("#add-path", Input).value = ""
+        self.query_one("#add-box").display = False
+        self.notify("document added and ready", title="Added")
+        self.refresh_documents()
+
+    def on_library_screen_add_failed(self, message: AddFailed) -> None:
+        self._finish_add()
+        self.query_one("#add-progress").display = False
+        self.query_one("#add-status", Static).update("")
+        self.notify(message.error.message, title=f"Could not add {message.path}",
+                    severity="error", timeout=8)  # fmt: skip
+        self.query_one("#add-path", Input).focus()
+        self.refresh_documents()

@@ -1,0 +1,1 @@
+"""Widgets of the tome TUI: chat messages, the citations panel and the prompt bar."""

@@ -1,0 +1,67 @@
+"""The citations panel: each quoted passage, highlighted inside some of its page's text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+CONTEXT_CHARS = 240
+
+
+@dataclass
+class CitedPassage:
+    """A citation with the page text around it (offsets are in the document's text)."""
+
+    number: int
+    page_number: int
+    quote: str
+    before: str
+    after: str
+
+    @classmethod
+    def from_page(cls, number: int, citation: object, page: object) -> CitedPassage:
+        start = citation.start - page.start  # type: ignore[attr-defined]
+        end = citation.end - page.start  # type: ignore[attr-defined]
+        text = page.text  # type: ignore[attr-defined]
+        if not (0 <= start <= end <= len(text)):
+            start = end = 0
+            before = after = ""
+        else:
+            before = text[max(0, start - CONTEXT_CHARS) : start]
+            after = text[end : end + CONTEXT_CHARS]
+        return cls(
+            number=number,
+            page_number=page.ordinal + 1,  # type: ignore[attr-defined]
+            quote=citation.quote,  # type: ignore[attr-defined]
+            before=before,
+            after=after,
+        )
+
+    def render(self) -> Text:
+        text = Text()
+        text.append(f"[{self.number}] page {self.page_number}\n", style="bold")
+        if self.before:
+            text.append("…" + " ".join(self.before.split()) + " ", style="dim")
+        text.append(" ".join(self.quote.split()), style="bold reverse")
+        if self.after:
+            text.append(" " + " ".join(self.after.split()) + "…", style="dim")
+        return text
+
+
+class CitationsPanel(VerticalScroll):
+    """Shows the citations of the latest answer."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Citations appear here.", classes="empty")
+
+    def show(self, passages: list[CitedPassage]) -> None:
+        self.remove_children()
+        if not passages:
+            self.mount(Static("No citations for this answer.", classes="empty"))
+            return
+        self.mount_all(Static(p.render(), classes="citation") for p in passages)
+        self.scroll_home(animate=False)
