@@ -52,6 +52,13 @@ def pack(ctx: GraphContext, pages: list[Page], budget: int) -> list[list[Page]]:
     return groups
 
 
+async def pages_in_order(ctx: GraphContext, ids: list[str]) -> list[Page]:
+    """The stored pages of `ids`, in the order of `ids` (missing ones left out)."""
+    pages = await asyncio.to_thread(ctx.store.pages_by_id, ids)
+    order = {pid: i for i, pid in enumerate(ids)}
+    return sorted(pages, key=lambda p: order[p.id])
+
+
 async def titles(ctx: GraphContext, documents: list[str]) -> dict[str, str]:
     """Document titles to label pages with, only when there are several documents."""
     if len(documents) < 2:

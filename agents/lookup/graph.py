@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages, words
+from agents.answer.pages import answer_from_pages, pages_in_order, words
 from agents.context import GraphContext
 from agents.lookup import prompts
 from agents.lookup.state import LookupState
@@ -180,9 +180,7 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
 
 async def read(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
-    pages = await asyncio.to_thread(ctx.store.pages_by_id, state.get("pages", []))
-    order = {pid: i for i, pid in enumerate(state.get("pages", []))}
-    pages.sort(key=lambda p: order[p.id])
+    pages = await pages_in_order(ctx, state.get("pages", []))
     text, evidence, entry = await answer_from_pages(
         ctx, state["question"], pages, state.get("history", ""), budget=READ_BUDGET
     )

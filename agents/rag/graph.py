@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages
+from agents.answer.pages import answer_from_pages, pages_in_order
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
@@ -34,9 +34,7 @@ async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str,
 
 async def answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
-    pages = await asyncio.to_thread(ctx.store.pages_by_id, state.get("pages", []))
-    order = {pid: i for i, pid in enumerate(state.get("pages", []))}
-    pages.sort(key=lambda p: order[p.id])
+    pages = await pages_in_order(ctx, state.get("pages", []))
     text, evidence, entry = await answer_from_pages(
         ctx, state["question"], pages, state.get("history", "")
     )
