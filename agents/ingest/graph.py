@@ -196,17 +196,10 @@ async def reduce(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str
     return {"level": level}
 
 
-def dispatch_summaries(state: IngestState, runtime: Runtime[GraphContext]) -> list[Send] | str:
+async def dispatch_level(state: IngestState, runtime: Runtime[GraphContext]) -> list[Send] | str:
+    """After `reduce`: finish, or summarise the groups of the next level not stored yet."""
     if state.get("status") in ("ready", "failed"):
         return END
-    return "plan"
-
-
-async def plan(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    return {}
-
-
-async def dispatch_level(state: IngestState, runtime: Runtime[GraphContext]) -> list[Send]:
     ctx = runtime.context
     doc_id, level = state["doc_id"], state["level"]
     nodes = await asyncio.to_thread(ctx.store.nodes, doc_id, level)
@@ -242,12 +235,10 @@ def build_graph() -> StateGraph:
     graph.add_node("prepare", prepare)
     graph.add_node("gist", gist)
     graph.add_node("reduce", reduce)
-    graph.add_node("plan", plan)
     graph.add_node("summarise", summarise)
     graph.add_edge(START, "prepare")
     graph.add_conditional_edges("prepare", dispatch_gists, ["gist", "reduce"])
     graph.add_edge("gist", "reduce")
-    graph.add_conditional_edges("reduce", dispatch_summaries, ["plan", END])
-    graph.add_conditional_edges("plan", dispatch_level, ["summarise"])
+    graph.add_conditional_edges("reduce", dispatch_level, ["summarise", END])
     graph.add_edge("summarise", "reduce")
     return graph
