@@ -50,10 +50,12 @@ def responder(request: FakeRequest) -> str:
     return "Summary of several pages: events unfold in order across the chapters."
 
 
-def make_library(tmp_path: Path, model: FakeChatModel, group_tokens: int = 60) -> Library:
+def make_library(
+    tmp_path: Path, model: FakeChatModel, group_tokens: int = 60, concurrency: int = 3
+) -> Library:
     settings = load_settings(
         pages={"target_tokens": 100, "max_tokens": 140, "min_chapter_tokens": 0},
-        ingest={"group_tokens": group_tokens, "concurrency": 3},
+        ingest={"group_tokens": group_tokens, "concurrency": concurrency},
     )
     library = Library(settings, model=model)
     library._store = None  # built lazily below with the fake embedder
@@ -157,7 +159,8 @@ def test_a_crash_mid_map_resumes_without_redoing_finished_gists(tmp_path: Path) 
         return responder(request)
 
     model = FakeChatModel(responder=crashing)
-    library = make_library(tmp_path, model)
+    # one page at a time, so pages 1-3 are certainly stored before page 4 crashes
+    library = make_library(tmp_path, model, concurrency=1)
     path = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=3)
     with pytest.raises(RuntimeError, match="simulated crash"):
         library.ingest(path)
