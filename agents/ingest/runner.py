@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import BaseModel
 
@@ -69,7 +70,10 @@ async def ingest_file(
         "max_concurrency": ctx.settings.ingest.concurrency,
         "recursion_limit": 200,
     }
-    async with AsyncSqliteSaver.from_conn_string(str(ctx.settings.checkpoint_path)) as saver:
+    # A generous busy timeout: writes of tasks still finishing while a failed run unwinds
+    # can briefly contend for the file's write lock.
+    async with aiosqlite.connect(str(ctx.settings.checkpoint_path), timeout=60) as conn:
+        saver = AsyncSqliteSaver(conn)
         app = build_graph().compile(checkpointer=saver)
         snapshot = await app.aget_state(config)
         if snapshot.next:
