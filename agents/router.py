@@ -17,6 +17,7 @@ from typing import Any
 from memory.records import DocumentRecord
 
 STRATEGIES = ("navigate", "lookup", "chain", "mapreduce", "rag")
+BASELINES = ("full", "bm25")  # for comparison: never chosen by `auto`
 WHOLE_RESERVE = 2500  # window tokens kept for instructions, history and the answer
 MAPREDUCE_MAX_CALLS = 8
 

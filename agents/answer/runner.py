@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
+from dataclasses import replace
 from typing import Any
 
 from agents.answer import history
@@ -13,7 +14,7 @@ from agents.answer.citations import build_citations
 from agents.answer.pages import answer_from_pages
 from agents.answer.prompts import NOT_FOUND
 from agents.context import GraphContext
-from agents.router import STRATEGIES, Route, route
+from agents.router import BASELINES, STRATEGIES, Route, route
 from reader.errors import ConfigError, NotFoundError
 from reader.types import Answer
 from reader.usage import metered
@@ -35,8 +36,9 @@ async def _run(strategy: str, state: dict[str, Any], ctx: GraphContext) -> dict[
 
 async def _navigate_each(state: dict[str, Any], ctx: GraphContext) -> dict[str, Any]:
     """MemWalker walks one tree: walk each document's, then answer from the pages they found."""
+    walker = replace(ctx, on_answer_text=None)  # only the combined answer is streamed
     results = await asyncio.gather(
-        *(_run("navigate", {**state, "documents": [d]}, ctx) for d in state["documents"])
+        *(_run("navigate", {**state, "documents": [d]}, walker) for d in state["documents"])
     )
     trace = [
         {**entry, "document": doc_id[:12]}
@@ -57,26 +59,33 @@ async def answer_question(
     documents: list[str],
     strategy: str | None = None,
     conversation: str | None = None,
+    use_memory: bool = True,
 ) -> Answer:
+    """Answer `question` from `documents`. With `use_memory=False` (evaluation) no earlier
+    exchange is recalled into the prompts and this one is not remembered."""
     question = " ".join(question.split())
     if not question:
         raise ConfigError("the question is empty; ask something")
     if not documents:
         raise NotFoundError("no ready documents to ask about; `tome add FILE` first")
     strategy = strategy or ctx.settings.answer.strategy
-    if strategy != "auto" and strategy not in STRATEGIES:
+    if strategy != "auto" and strategy not in STRATEGIES + BASELINES:
         raise ConfigError(
-            f"unknown strategy {strategy!r}; use one of auto, {', '.join(STRATEGIES)}"
+            f"unknown strategy {strategy!r}; use one of auto, {', '.join(STRATEGIES)} "
+            f"(or a baseline: {', '.join(BASELINES)})"
         )
     store = ctx.store
     documents = list(dict.fromkeys(documents))
     records = [await asyncio.to_thread(store.require_ready, d) for d in documents]
     started = time.perf_counter()
     with metered() as meter:
-        memo = await asyncio.to_thread(
-            history.recall, store, question, documents, conversation,
-            ctx.settings.answer.related_episodes,
-        )  # fmt: skip
+        if use_memory:
+            memo = await asyncio.to_thread(
+                history.recall, store, question, documents, conversation,
+                ctx.settings.answer.related_episodes,
+            )  # fmt: skip
+        else:
+            memo = history.Recall(conversation or "", "", question, 0, 0)
         if strategy == "auto":
             chosen = route(question, records, ctx.model.context_window)
         else:
@@ -111,8 +120,9 @@ async def answer_question(
         strategy=chosen.strategy,
         trace=[*result.get("trace", []), *notes],
         usage=usage,
-        conversation=memo.conversation,
+        conversation=memo.conversation or None,
     )
     answer.trace.append({"step": "done", "wall_seconds": round(time.perf_counter() - started, 3)})
-    await asyncio.to_thread(history.remember, store, question, documents, answer)
+    if use_memory:
+        await asyncio.to_thread(history.remember, store, question, documents, answer)
     return answer

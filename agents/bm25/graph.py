@@ -1,0 +1,40 @@
+"""The BM25 baseline: pages ranked by BM25 over their words (no embeddings, no gists), the top k
+read in one answer call."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agents.answer.pages import answer_from_pages
+from agents.context import GraphContext
+from agents.rag.state import RagState
+from memory.bm25 import rank
+
+
+async def retrieve_and_answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    k = state.get("k") or ctx.settings.answer.top_k
+    pages = []
+    for doc_id in state["documents"]:
+        pages += await asyncio.to_thread(ctx.store.pages, doc_id)
+    query = state.get("query") or state["question"]
+    scored = rank(query, [p.text for p in pages])[:k]
+    best = [pages[i] for i, _ in scored]
+    found = [[pages[i].document[:12], pages[i].ordinal + 1, round(s, 2)] for i, s in scored]
+    text, evidence, entry = await answer_from_pages(
+        ctx, state["question"], best, state.get("history", "")
+    )
+    trace = {"step": "retrieve", "bm25": True, "k": k, "pages": found}
+    return {"answer": text, "evidence": evidence, "trace": [trace, entry]}
+
+
+def build_graph() -> StateGraph:
+    graph = StateGraph(RagState, context_schema=GraphContext)
+    graph.add_node("retrieve_and_answer", retrieve_and_answer)
+    graph.add_edge(START, "retrieve_and_answer")
+    graph.add_edge("retrieve_and_answer", END)
+    return graph

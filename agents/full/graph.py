@@ -1,0 +1,40 @@
+"""The full-context baseline: as many pages as fit in the window, from the first page on, in one
+answer call; everything after is cut. What a plain long-context call does with a small window."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agents.answer.pages import answer_from_pages, window_budget
+from agents.context import GraphContext
+from agents.rag.state import RagState
+
+
+async def read_front(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    budget = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
+    pages, used, total = [], 0, 0
+    for doc_id in state["documents"]:
+        for page in await asyncio.to_thread(ctx.store.pages, doc_id):
+            total += 1
+            tokens = page.tokens or ctx.model.count_tokens(page.text)
+            if used < budget:
+                pages.append(page)  # the last one is cut to the budget by answer_from_pages
+            used += tokens
+    text, evidence, entry = await answer_from_pages(
+        ctx, state["question"], pages, state.get("history", ""), budget=budget
+    )
+    trace = {"step": "read", "pages": len(pages), "of": total, "truncated": used > budget}
+    return {"answer": text, "evidence": evidence, "trace": [trace, entry]}
+
+
+def build_graph() -> StateGraph:
+    graph = StateGraph(RagState, context_schema=GraphContext)
+    graph.add_node("read_front", read_front)
+    graph.add_edge(START, "read_front")
+    graph.add_edge("read_front", END)
+    return graph

@@ -1,0 +1,20 @@
+"""One evaluation question and how its answer is scored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["choice", "boolean", "free", "needle"]
+
+
+@dataclass
+class EvalItem:
+    id: str  # stable across runs: dataset, document and question number
+    dataset: str
+    kind: Kind
+    question: str  # as asked, with any answer-format instruction
+    references: list[str]  # gold answers (choice: the letter; boolean: "True"/"False")
+    document: Path  # the file to ingest and ask about
+    options: dict[str, str] = field(default_factory=dict)  # choice: letter -> option text
