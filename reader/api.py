@@ -12,6 +12,7 @@ reused); inside a running event loop use the `a`-prefixed coroutines instead.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from agents.ingest.runner import IngestReport
     from memory.records import DocumentRecord
     from memory.store import MemoryStore
+    from reader.batch import BatchReport
+    from reader.eval.items import EvalItem
     from reader.llm import ChatModel
     from reader.types import Answer
 
@@ -92,6 +95,13 @@ class Library:
             self._runner = asyncio.Runner()
         return self._runner.run(coro)  # type: ignore[arg-type]
 
+    async def aclose(self) -> None:
+        """Close the model client opened on the running event loop (the async `close`)."""
+        model = self._models.pop(id(asyncio.get_running_loop()), None)
+        closer = getattr(model, "aclose", None)
+        if closer is not None:
+            await closer()
+
     def close(self) -> None:
         if self._runner is not None:
             for model in self._models.values():
@@ -156,17 +166,23 @@ class Library:
         documents: list[str | Path] | None = None,
         strategy: str | None = None,
         conversation: str | None = None,
+        *,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer `question` from `documents` (ids, prefixes, titles or paths; all ready documents
-        when None) with a strategy (`auto` by default), continuing `conversation` when given."""
+        when None) with a strategy (`auto` by default), continuing `conversation` when given.
+        `on_text` gets the answer's text piece by piece while the model writes it."""
         from agents.answer.runner import answer_question
 
         if documents is None:
             ids = await asyncio.to_thread(self.store.search_scope, None)
         else:
             ids = [await asyncio.to_thread(self.resolve, ref) for ref in documents]
+        ctx = await self.acontext()
+        if on_text is not None:
+            ctx = dataclasses.replace(ctx, on_answer_text=on_text)
         return await answer_question(
-            await self.acontext(), question, ids, strategy=strategy, conversation=conversation
+            ctx, question, ids, strategy=strategy, conversation=conversation
         )
 
     def ask(
@@ -177,6 +193,74 @@ class Library:
         conversation: str | None = None,
     ) -> Answer:
         return self._run(self.aask(question, documents, strategy, conversation))
+
+    async def abatch(
+        self,
+        questions_path: str | Path,
+        out_path: str | Path,
+        *,
+        strategy: str | None = None,
+        concurrency: int | None = None,
+        on_event: ProgressCallback | None = None,
+    ) -> BatchReport:
+        """Answer every question of a JSONL file (`{"id", "question", "documents"}` a line),
+        appending one JSON answer a line to `out_path` as each finishes; ids already there are
+        skipped, files not yet in memory are ingested first. See `reader.batch`."""
+        from reader.batch import run_batch
+
+        return await run_batch(
+            self, Path(questions_path), Path(out_path), strategy=strategy,
+            concurrency=concurrency, on_event=on_event,
+        )  # fmt: skip
+
+    def batch(
+        self,
+        questions_path: str | Path,
+        out_path: str | Path,
+        *,
+        strategy: str | None = None,
+        concurrency: int | None = None,
+        on_event: ProgressCallback | None = None,
+    ) -> BatchReport:
+        return self._run(
+            self.abatch(questions_path, out_path, strategy=strategy, concurrency=concurrency,
+                        on_event=on_event)
+        )  # fmt: skip
+
+    async def aevaluate(
+        self,
+        items: list[EvalItem],
+        strategies: list[str],
+        rows_path: str | Path,
+        *,
+        concurrency: int = 1,
+        on_event: ProgressCallback | None = None,
+    ) -> list[dict[str, Any]]:
+        """Answer and score evaluation items with each strategy (see `reader.eval`); rows are
+        appended to `rows_path` as they finish and reruns skip those already there."""
+        from reader.eval.runner import run_eval
+
+        return await run_eval(
+            self, items, strategies, Path(rows_path), concurrency=concurrency, on_event=on_event
+        )
+
+    def evaluate(
+        self,
+        items: list[EvalItem],
+        strategies: list[str],
+        rows_path: str | Path,
+        *,
+        concurrency: int = 1,
+        on_event: ProgressCallback | None = None,
+    ) -> list[dict[str, Any]]:
+        return self._run(
+            self.aevaluate(items, strategies, rows_path, concurrency=concurrency, on_event=on_event)
+        )
+
+    def model_name(self) -> str:
+        """The name of the model answering (asking the server when none is configured)."""
+        model = self._run(self.amodel())
+        return getattr(model, "model", None) or type(model).__name__
 
     def remove(self, ref: str | Path) -> str:
         doc_id = self.resolve(ref)
@@ -196,9 +280,14 @@ class DocumentHandle:
         return self.library.store.get_document(self.id)
 
     async def aask(
-        self, question: str, strategy: str | None = "auto", conversation: str | None = None
+        self,
+        question: str,
+        strategy: str | None = "auto",
+        conversation: str | None = None,
+        *,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
-        return await self.library.aask(question, [self.id], strategy, conversation)
+        return await self.library.aask(question, [self.id], strategy, conversation, on_text=on_text)
 
     def ask(
         self, question: str, strategy: str | None = "auto", conversation: str | None = None

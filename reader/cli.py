@@ -107,13 +107,19 @@ def inspect_command(ctx: click.Context, file: Path, as_json: bool, with_text: bo
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list.")
 @click.pass_context
-def doctor(ctx: click.Context) -> None:
+def doctor(ctx: click.Context, as_json: bool) -> None:
     """Check the model endpoint, embedded model, tiktoken, Chroma and embeddings."""
+    from dataclasses import asdict
+
     from reader.doctor import run_checks
 
     checks = run_checks(settings_from(ctx))
     failed = [c for c in checks if not c.ok]
+    if as_json:
+        echo_json([asdict(c) for c in checks])
+        ctx.exit(2 if failed else 0)
     if failed:
         for check in failed:
             click.echo(f"Error: {check.name}: {check.detail}", err=True)
@@ -355,3 +361,55 @@ def ask(
         f" {answer.conversation}"
     )
 
+
+@main.command()
+@click.argument("questions", type=click.Path(path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="JSONL file the answers are appended to; ids already in it are skipped (resume).",
+)  # fmt: skip
+@click.option(
+    "--strategy",
+    type=click.Choice(["auto", "navigate", "lookup", "chain", "mapreduce", "rag"]),
+    default=None,
+    help="Strategy for lines that name none (default: answer.strategy, auto).",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=None,
+    help="Questions answered at once (default: llm.concurrency, which also caps model calls).",
+)  # fmt: skip
+@click.option("--quiet", is_flag=True, help="No progress bar (problems are still reported).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def batch(
+    ctx: click.Context, questions: Path, out: Path, strategy: str | None,
+    concurrency: int | None, quiet: bool, as_json: bool,
+) -> None:  # fmt: skip
+    """Answer every question of QUESTIONS (JSONL: {"id", "question", "documents": [DOC...]}
+    a line) into --out, one JSON answer a line. Files named as documents are added first.
+
+    Exit code 0 when every question was answered (now or by an earlier run), 1 when some lines
+    were malformed or failed (reported on stderr; failed ones are retried by a rerun)."""
+    import sys
+
+    from reader.progress import BatchProgress
+
+    library = open_library(ctx)
+    with BatchProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        report = library.batch(
+            questions, out, strategy=strategy, concurrency=concurrency, on_event=progress
+        )
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        click.echo(report.summary())
+    ctx.exit(report.exit_code)
+
+
+def _register_commands() -> None:
+    from reader.cli_eval import eval_command
+
+    main.add_command(eval_command)
+
+
+_register_commands()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any, Protocol, TypeVar
 
 import openai
@@ -25,6 +26,7 @@ from reader.usage import UsageMeter, active_meters
 
 T = TypeVar("T", bound=BaseModel)
 Messages = list[dict[str, str]]
+TextSink = Callable[[str], None]
 
 _RETRIABLE = (
     openai.APIConnectionError,  # includes APITimeoutError
@@ -50,7 +52,12 @@ class ChatModel(Protocol):
     ) -> AsyncIterator[str]: ...
 
     async def structured(
-        self, messages: Messages, schema: type[T], *, max_tokens: int | None = None
+        self,
+        messages: Messages,
+        schema: type[T],
+        *,
+        max_tokens: int | None = None,
+        on_text: TextSink | None = None,
     ) -> T: ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -111,13 +118,21 @@ class OpenAIChatModel:
             yield piece
 
     async def structured(
-        self, messages: Messages, schema: type[T], *, max_tokens: int | None = None
+        self,
+        messages: Messages,
+        schema: type[T],
+        *,
+        max_tokens: int | None = None,
+        on_text: TextSink | None = None,
     ) -> T:
+        """A validated `schema` instance. With `on_text`, the first attempt streams and the sink
+        gets the raw JSON as it arrives; repair attempts (after an invalid reply) do not stream."""
         attempts = max(1, self.settings.retries) + 1
         conversation = list(messages)
         reason = "no reply"
-        for _ in range(attempts):
-            reply = await self._structured_call(conversation, schema, max_tokens)
+        for attempt in range(attempts):
+            sink = on_text if attempt == 0 else None
+            reply = await self._structured_call(conversation, schema, max_tokens, sink)
             try:
                 return parse_reply(reply, schema)
             except ValueError as exc:
@@ -129,22 +144,38 @@ class OpenAIChatModel:
         )
 
     async def _structured_call(
-        self, messages: Messages, schema: type[T], max_tokens: int | None
+        self, messages: Messages, schema: type[T], max_tokens: int | None, on_text: TextSink | None
     ) -> str:
         try:
-            return await self.complete(
-                messages,
-                max_tokens=max_tokens,
-                response_format=response_format(schema, self._structured_mode),
+            return await self._reply_text(
+                messages, max_tokens, response_format(schema, self._structured_mode), on_text
             )
         except _SchemaRefused:
             self._structured_mode = "json_object"
             self._may_fall_back = False
-            return await self.complete(
-                messages,
-                max_tokens=max_tokens,
-                response_format=response_format(schema, "json_object"),
+            return await self._reply_text(
+                messages, max_tokens, response_format(schema, "json_object"), on_text
             )
+
+    async def _reply_text(
+        self,
+        messages: Messages,
+        max_tokens: int | None,
+        response_format: dict[str, Any],
+        on_text: TextSink | None,
+    ) -> str:
+        """The whole reply, streamed into `on_text` piece by piece when there is one."""
+        if on_text is None:
+            return await self.complete(
+                messages, max_tokens=max_tokens, response_format=response_format
+            )
+        pieces: list[str] = []
+        stream = self._stream(messages, max_tokens, None, response_format=response_format)
+        async with aclosing(stream):  # a failing sink must not leave the call holding its slot
+            async for piece in stream:
+                pieces.append(piece)
+                on_text(piece)
+        return "".join(pieces)
 
     # -- transport ------------------------------------------------------------------------------
 
@@ -205,10 +236,14 @@ class OpenAIChatModel:
             return response
 
     async def _stream(
-        self, messages: Messages, max_tokens: int | None, temperature: float | None
+        self,
+        messages: Messages,
+        max_tokens: int | None,
+        temperature: float | None,
+        **extra: Any,
     ) -> AsyncIterator[str]:
         model = await self._model_name()
-        request = self._request(messages, max_tokens, temperature)
+        request = self._request(messages, max_tokens, temperature, **extra)
         async with self._semaphore:
             meters = self._begin()
             pieces: list[str] = []
@@ -219,12 +254,13 @@ class OpenAIChatModel:
                         model=model, stream=True, stream_options={"include_usage": True}, **request
                     )
                 )
-                async for chunk in chunks:
-                    if chunk.usage:
-                        counted = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        pieces.append(chunk.choices[0].delta.content)
-                        yield chunk.choices[0].delta.content
+                async with chunks:  # closes the connection when the reader stops or is cancelled
+                    async for chunk in chunks:
+                        if chunk.usage:
+                            counted = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                        if chunk.choices and chunk.choices[0].delta.content:
+                            pieces.append(chunk.choices[0].delta.content)
+                            yield chunk.choices[0].delta.content
             except openai.APIError as exc:
                 self._end(meters, None)
                 raise self._error(exc) from exc

@@ -147,3 +147,69 @@ async def test_scoped_meters_separate_concurrent_jobs() -> None:
 
         assert await asyncio.gather(job(1), job(3)) == [1, 3]
         assert client.usage.calls == 4
+
+
+async def test_structured_output_streams_into_a_sink_and_counts_usage() -> None:
+    pieces = ['{"answer": "ye', "s, it", ' is", "confi', 'dence": 0.75}']
+    with openai_stub(lambda _: StubReply(stream_pieces=pieces, usage=(40, 9))) as stub:
+        client = make_client(stub.base_url, model="m")
+        seen: list[str] = []
+        with metered() as meter:
+            verdict = await client.structured(MESSAGES, Verdict, on_text=seen.append)
+        assert verdict == Verdict(answer="yes, it is", confidence=0.75)
+        assert seen == pieces
+        request = stub.requests[0]
+        assert request["stream"] is True and request["response_format"]["type"] == "json_schema"
+        assert meter.usage.calls == 1
+        assert (meter.usage.prompt_tokens, meter.usage.completion_tokens) == (40, 9)
+
+
+async def test_streamed_structured_output_is_repaired_without_streaming() -> None:
+    replies = iter(
+        [
+            StubReply(stream_pieces=['{"answer": "y', 'es", "confid']),
+            StubReply(content='{"answer": "no", "confidence": 0.2}'),
+        ]
+    )
+    with openai_stub(lambda _: next(replies)) as stub:
+        client = make_client(stub.base_url, model="m")
+        seen: list[str] = []
+        verdict = await client.structured(MESSAGES, Verdict, on_text=seen.append)
+        assert verdict == Verdict(answer="no", confidence=0.2)
+        assert "".join(seen) == '{"answer": "yes", "confid'
+        assert [r.get("stream", False) for r in stub.requests] == [True, False]
+        assert client.usage.calls == 2
+
+
+async def test_streamed_structured_output_falls_back_to_json_object() -> None:
+    def handler(request: dict) -> StubReply:
+        if request["response_format"]["type"] == "json_schema":
+            return StubReply(status=400, error="response_format type json_schema not supported")
+        return StubReply(stream_pieces=['{"answer": "ok",', ' "confidence": 1}'])
+
+    with openai_stub(handler) as stub:
+        client = make_client(stub.base_url, model="m")
+        seen: list[str] = []
+        assert (await client.structured(MESSAGES, Verdict, on_text=seen.append)).answer == "ok"
+        assert "".join(seen) == '{"answer": "ok", "confidence": 1}'
+        assert [r["response_format"]["type"] for r in stub.requests] == [
+            "json_schema",
+            "json_object",
+        ]
+        assert client.usage.calls == 1  # the refused call is not a finished call
+
+
+async def test_a_failing_sink_ends_the_call_and_frees_its_slot() -> None:
+    pieces = ['{"answer": "a",', ' "confidence": 1}']
+    reply = StubReply(stream_pieces=pieces, content="".join(pieces))
+    with openai_stub(lambda _: reply) as stub:
+        client = make_client(stub.base_url, model="m", concurrency=1)
+
+        def explode(_: str) -> None:
+            raise RuntimeError("sink broke")
+
+        with pytest.raises(RuntimeError, match="sink broke"):
+            await client.structured(MESSAGES, Verdict, on_text=explode)
+        # the one concurrency slot is free again
+        verdict = await asyncio.wait_for(client.structured(MESSAGES, Verdict), 5)
+        assert verdict.answer == "a" and len(stub.requests) == 2

@@ -45,9 +45,4 @@ class TomeApp(App[None]):
             self.screen.refresh_documents()
 
     async def on_unmount(self) -> None:
-        # the model clients were opened on this app's event loop: close them here
-        for model in list(getattr(self.library, "_models", {}).values()):
-            closer = getattr(model, "aclose", None)
-            if closer is not None:
-                await closer()
-        getattr(self.library, "_models", {}).clear()
+        await self.library.aclose()  # its model client was opened on this app's event loop

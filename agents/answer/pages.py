@@ -8,6 +8,8 @@ from typing import Any
 from agents.answer import prompts
 from agents.context import GraphContext
 from reader.errors import StructuredOutputError
+from reader.llm import TextSink
+from reader.structured import JsonFieldStream
 from reader.types import Page
 
 PROMPT_OVERHEAD = 400  # tokens of instructions, question and reply format around the data
@@ -69,6 +71,27 @@ async def titles(ctx: GraphContext, documents: list[str]) -> dict[str, str]:
     return {r.id: r.title for r in records}
 
 
+def answer_stream(ctx: GraphContext) -> TextSink | None:
+    """A sink for the final call's raw JSON that passes the text of its `answer` field on to
+    `ctx.on_answer_text` as it arrives; None when nobody listens."""
+    listener = ctx.on_answer_text
+    if listener is None:
+        return None
+    field = JsonFieldStream("answer")
+
+    def feed(chunk: str) -> None:
+        if text := field.feed(chunk):
+            listener(text)
+
+    return feed
+
+
+def emit_answer(ctx: GraphContext, text: str) -> None:
+    """An answer no final call wrote (it was chosen, not generated) goes to the listener whole."""
+    if ctx.on_answer_text is not None and text:
+        ctx.on_answer_text(text)
+
+
 async def answer_from_pages(
     ctx: GraphContext,
     question: str,
@@ -79,6 +102,7 @@ async def answer_from_pages(
     """One model call answering from `pages` (numbered 1..n in the prompt): the answer text, the
     evidence (the page the model named first, then the others) and a trace entry."""
     if not pages:
+        emit_answer(ctx, prompts.NOT_FOUND)
         return prompts.NOT_FOUND, [], {"step": "answer", "pages": []}
     names = await titles(ctx, list(dict.fromkeys(p.document for p in pages)))
     room = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
@@ -91,7 +115,10 @@ async def answer_from_pages(
     messages = prompts.answer_messages(question, numbered, history)
     try:
         reply = await ctx.model.structured(
-            messages, prompts.AnswerReply, max_tokens=ctx.settings.answer.answer_max_tokens
+            messages,
+            prompts.AnswerReply,
+            max_tokens=ctx.settings.answer.answer_max_tokens,
+            on_text=answer_stream(ctx),
         )
     except StructuredOutputError as exc:
         return prompts.NOT_FOUND, [], {"step": "answer", "error": exc.message}

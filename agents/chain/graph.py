@@ -12,7 +12,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import pack, titles, truncate, window_budget
+from agents.answer.pages import answer_stream, pack, titles, truncate, window_budget
 from agents.answer.prompts import NOT_FOUND, fence_page
 from agents.chain import prompts
 from agents.chain.state import ChainState
@@ -72,7 +72,10 @@ async def manage(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str,
     trace: dict[str, Any] = {"step": "manage"}
     try:
         reply = await ctx.model.structured(
-            messages, prompts.ManagerReply, max_tokens=ctx.settings.answer.answer_max_tokens
+            messages,
+            prompts.ManagerReply,
+            max_tokens=ctx.settings.answer.answer_max_tokens,
+            on_text=answer_stream(ctx),
         )
         answer, page = " ".join(reply.answer.split()), reply.page
     except StructuredOutputError as exc:  # the note itself is the best answer left

@@ -14,7 +14,15 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from agents.answer.citations import content_words, find_quote
-from agents.answer.pages import pack, titles, truncate, window_budget, words
+from agents.answer.pages import (
+    answer_stream,
+    emit_answer,
+    pack,
+    titles,
+    truncate,
+    window_budget,
+    words,
+)
 from agents.answer.prompts import NOT_FOUND, fence_page
 from agents.context import GraphContext
 from agents.mapreduce import prompts
@@ -108,6 +116,7 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
         "dropped": len(results) - len(kept),
     }
     if not kept:
+        emit_answer(ctx, NOT_FOUND)
         return {"answer": NOT_FOUND, "trace": [trace]}
     best = max(r["confidence"] for r in kept)
     asked = content_words(state["question"])
@@ -117,7 +126,9 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
     top = tied[:REDUCE_AT_MOST]
     chosen = top[0]
     answer = chosen["answer"]
-    if len(top) > 1:
+    if len(top) == 1:
+        emit_answer(ctx, answer)
+    else:
         lines = [
             f'<note number="{i + 1}" confidence="{r["confidence"]}">{r["answer"]}. '
             f"{r['facts']}</note>"
@@ -126,7 +137,10 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
         messages = prompts.reduce_messages(state["question"], lines, state.get("history", ""))
         try:
             reply = await ctx.model.structured(
-                messages, prompts.ReduceReply, max_tokens=ctx.settings.answer.answer_max_tokens
+                messages,
+                prompts.ReduceReply,
+                max_tokens=ctx.settings.answer.answer_max_tokens,
+                on_text=answer_stream(ctx),
             )
             answer = " ".join(reply.answer.split()) or answer
             if 1 <= reply.source <= len(top):

@@ -16,7 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.citations import content_words, find_quote
-from agents.answer.pages import READ_BUDGET_PAGE, truncate, words
+from agents.answer.pages import READ_BUDGET_PAGE, emit_answer, truncate, words
 from agents.answer.prompts import NOT_FOUND
 from agents.context import GraphContext
 from agents.navigate import prompts
@@ -166,9 +166,12 @@ def after_step(state: NavigateState) -> str:
 async def finish(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     last = state.get("last") or {}
     if not last.get("answer") or _not_found(last["answer"]):
+        emit_answer(runtime.context, NOT_FOUND)
         return {"answer": NOT_FOUND, "trace": [{"step": "finish", "found": False}]}
     evidence = [{"pages": [last["page"]], "quote": last.get("quote", "")}]
     entry = {"step": "finish", "found": bool(state.get("found")), "calls": state.get("calls", 0)}
+    # the page reads were tries, any of which may be abandoned: only the kept answer is shown
+    emit_answer(runtime.context, last["answer"])
     return {"answer": last["answer"], "evidence": evidence, "trace": [entry]}
 
 

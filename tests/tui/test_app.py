@@ -57,7 +57,7 @@ async def test_question_shows_the_answer_its_cost_and_a_citation(book: Book) -> 
         assert messages[0].text == QUESTION
         assert "cardamom from Zanzibar" in " ".join(texts(app, ".message.tome .body"))
         meta = texts(app, ".message.tome .meta")[0]
-        assert meta.startswith("rag · 1 calls") and "1 citation" in meta
+        assert meta.startswith("rag · 1 call ·") and "1 citation" in meta
         assert not app.screen.query(Thinking)
         citations = texts(app, "#citations .citation")
         assert len(citations) == 1

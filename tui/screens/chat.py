@@ -1,7 +1,8 @@
 """The chat screen: questions and answers about one document, citations beside them.
 
-Model work runs in an async worker; the worker reports through the nested `Started`, `Complete`
-and `Failed` messages, and only the handlers touch the widgets.
+Model work runs in an async worker; the worker reports through the nested `Started`, `Streamed`
+(a piece of the answer as the model writes it), `Complete` and `Failed` messages, and only the
+handlers touch the widgets.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ class ChatScreen(Screen):
             self.question = question
             self.strategy = strategy
 
+    class Streamed(Message):
+        """A piece of the answer's text, as the model writes it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     class Complete(Message):
         def __init__(self, answer: Answer, passages: list[CitedPassage]) -> None:
             super().__init__()
@@ -71,6 +79,8 @@ class ChatScreen(Screen):
         self.doc_title = title or doc_id[:12]
         self.conversation: str | None = None
         self.busy = False
+        self._asked: ChatMessage | None = None  # the question being answered
+        self._streaming: ChatMessage | None = None  # the answer as it streams in
 
     @property
     def library(self) -> Library:
@@ -109,7 +119,11 @@ class ChatScreen(Screen):
         self.post_message(self.Started(question, strategy))
         try:
             answer = await self.library.aask(
-                question, [self.doc_id], strategy=strategy, conversation=self.conversation
+                question,
+                [self.doc_id],
+                strategy=strategy,
+                conversation=self.conversation,
+                on_text=lambda text: self.post_message(self.Streamed(text)),
             )
             passages = await asyncio.to_thread(cited_passages, self.library, answer.citations)
         except TomeError as exc:
@@ -127,29 +141,51 @@ class ChatScreen(Screen):
         self.busy = True
         self.query_one(PromptBar).set_busy(True)
         messages = self.query_one("#messages", VerticalScroll)
-        messages.mount(ChatMessage("user", event.question))
+        self._asked = ChatMessage("user", event.question)
+        messages.mount(self._asked)
         messages.mount(Thinking(event.strategy))
         messages.scroll_end(animate=False)
 
-    def _done(self) -> None:
+    def on_chat_screen_streamed(self, event: Streamed) -> None:
+        if self._streaming is None:
+            self._streaming = ChatMessage("tome", "", streaming=True)
+            thinking = self.query(Thinking)
+            self.query_one("#messages", VerticalScroll).mount(
+                self._streaming, before=thinking.first() if thinking else None
+            )
+        self._streaming.append(event.text)
+        self.query_one("#messages", VerticalScroll).scroll_end(animate=False)
+
+    def _done(self) -> ChatMessage | None:
+        """Leave the busy state; returns the streamed answer, if any, for the caller to replace."""
         self.busy = False
-        self.query("Thinking").remove()
+        self.query(Thinking).remove()
         self.query_one(PromptBar).set_busy(False)
+        streamed, self._streaming = self._streaming, None
+        return streamed
 
     def on_chat_screen_complete(self, event: Complete) -> None:
-        self._done()
+        streamed = self._done()
+        self._asked = None
         self.conversation = event.answer.conversation or self.conversation
         self._refresh_status()
         self.query_one(PromptBar).input.value = ""
         messages = self.query_one("#messages", VerticalScroll)
-        messages.mount(ChatMessage.from_answer(event.answer))
+        # the finished answer (cleaned text, cost, trace) takes the streamed draft's place
+        messages.mount(ChatMessage.from_answer(event.answer), after=streamed)
+        if streamed is not None:
+            streamed.remove()
         messages.scroll_end(animate=False)
         self.query_one(CitationsPanel).show(event.passages)
 
     def on_chat_screen_failed(self, event: Failed) -> None:
-        self._done()
+        streamed = self._done()
+        if streamed is not None:
+            streamed.remove()
+        if self._asked is not None:
+            self._asked.remove()
+            self._asked = None
         # the question the user typed stays in the input, so they can retry or edit it
-        self.query(ChatMessage).last().remove()
         self.query_one(PromptBar).input.value = event.question
         self.notify(event.error.message, title="Could not answer", severity="error", timeout=8)
 

@@ -4,6 +4,7 @@ runs in a worker and feeds a progress bar); enter opens the chat on the selected
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -19,6 +20,25 @@ from reader.errors import TomeError
 if TYPE_CHECKING:
     from memory.records import DocumentRecord
     from reader.api import Library
+
+
+HELP = "enter chats about the document · a adds a file · ctrl+t shows its summary tree"
+COLUMNS = ("id", "title", "status", "pages", "tokens", "tree depth", "format", "added")
+
+
+def document_row(record: DocumentRecord) -> tuple[str, ...]:
+    """The table cells of one document, in the order of COLUMNS."""
+    depth = record.stats.get("depth")
+    return (
+        record.id[:12],
+        record.title[:50],
+        record.status,
+        str(record.pages),
+        f"{record.tokens:,}",
+        str(depth) if depth is not None else "",
+        record.format,
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created)),
+    )
 
 
 class LibraryScreen(Screen):
@@ -62,6 +82,7 @@ class LibraryScreen(Screen):
         with Vertical(id="library-body"):
             yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
             yield Static("", id="library-empty")
+            yield Static(HELP, id="library-help")
             with Vertical(id="add-box"):
                 yield Input(placeholder="Path of a file to add (enter adds, escape cancels)",
                             id="add-path")  # fmt: skip
@@ -72,7 +93,7 @@ class LibraryScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = "library"
         table = self.query_one(DataTable)
-        table.add_columns("id", "title", "status", "pages", "tokens", "format")
+        table.add_columns(*COLUMNS)
         self.query_one("#add-box").display = False
         self.refresh_documents()
 
@@ -92,9 +113,7 @@ class LibraryScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for r in records:
-            table.add_row(
-                r.id[:12], r.title[:50], r.status, str(r.pages), f"{r.tokens:,}", r.format, key=r.id
-            )
+            table.add_row(*document_row(r), key=r.id)
         empty = self.query_one("#library-empty", Static)
         empty.update("" if records else "No documents yet: press a to add a file.")
         empty.display = not records

@@ -45,21 +45,31 @@ class CitedPassage:
         text = Text()
         text.append(f"[{self.number}] page {self.page_number}\n", style="bold")
         if self.before:
-            text.append("…" + " ".join(self.before.split()) + " ", style="dim")
+            text.append("…" + _squeeze(self.before), style="dim")
         text.append(" ".join(self.quote.split()), style="bold reverse")
         if self.after:
-            text.append(" " + " ".join(self.after.split()) + "…", style="dim")
+            text.append(_squeeze(self.after) + "…", style="dim")
         return text
 
 
+def _squeeze(text: str) -> str:
+    """Runs of whitespace (line breaks included) as one space, keeping a space at either end only
+    where there was one, so the quote joins its context as it does on the page."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + inner + (" " if text[-1].isspace() else "")
+
+
 class CitationsPanel(VerticalScroll):
-    """Shows the citations of the latest answer."""
+    """Shows the citations of the latest answer, under a title."""
 
     def compose(self) -> ComposeResult:
+        yield Static("Citations", classes="panel-title")
         yield Static("Citations appear here.", classes="empty")
 
     def show(self, passages: list[CitedPassage]) -> None:
-        self.remove_children()
+        self.query(".citation, .empty").remove()
         if not passages:
             self.mount(Static("No citations for this answer.", classes="empty"))
             return

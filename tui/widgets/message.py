@@ -13,10 +13,14 @@ if TYPE_CHECKING:
     from reader.types import Answer
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 def cost_line(answer: Answer) -> str:
     usage = answer.usage
     return (
-        f"{answer.strategy} · {usage.calls} calls · {usage.prompt_tokens:,}+"
+        f"{answer.strategy} · {plural(usage.calls, 'call')} · {usage.prompt_tokens:,}+"
         f"{usage.completion_tokens:,} tokens · {usage.seconds:.1f} s"
     )
 
@@ -31,8 +35,12 @@ def trace_lines(trace: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+STREAM_CURSOR = "▍"
+
+
 class ChatMessage(Vertical):
-    """A question (`role="user"`) or an answer (`role="tome"`); `meta` is the cost line."""
+    """A question (`role="user"`) or an answer (`role="tome"`); `meta` is the cost line. A
+    `streaming` answer grows with `append` until the finished one replaces it."""
 
     def __init__(
         self,
@@ -41,20 +49,35 @@ class ChatMessage(Vertical):
         meta: str = "",
         citations: int = 0,
         trace: list[dict[str, Any]] | None = None,
+        *,
+        streaming: bool = False,
     ) -> None:
-        super().__init__(classes=f"message {role}")
+        super().__init__(classes=f"message {role}" + (" streaming" if streaming else ""))
         self.role = role
         self.text = text
         self.meta = meta
         self.citations = citations
         self.trace = trace or []
+        self.streaming = streaming
+
+    def _body(self) -> Text:
+        body = Text(self.text)
+        if self.streaming:
+            body.append(STREAM_CURSOR, style="blink")
+        return body
+
+    def append(self, text: str) -> None:
+        self.text += text
+        # before the first compose there is no body yet: compose will show the text
+        for body in self.query(".body").results(Static):
+            body.update(self._body())
 
     def compose(self) -> ComposeResult:
         label = "you" if self.role == "user" else "tome"
         yield Static(Text(label, style="bold"), classes="role")
-        yield Static(Text(self.text), classes="body")
+        yield Static(self._body(), classes="body")
         if self.meta:
-            cited = f" · {self.citations} citation{'s' * (self.citations != 1)}"
+            cited = f" · {plural(self.citations, 'citation')}"
             yield Static(Text(self.meta + (cited if self.citations else "")), classes="meta")
         if self.trace:
             with Collapsible(title=f"trace ({len(self.trace)} steps)", classes="trace"):
