@@ -105,7 +105,6 @@ def inspect_command(ctx: click.Context, file: Path, as_json: bool, with_text: bo
         click.echo(f"  {i + 1:>3}. {ch['title']} ({ch['pages']} pages, {ch['tokens']} tokens)")
 
 
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list.")
 @click.pass_context
@@ -301,8 +300,6 @@ def chat_command(ctx: click.Context, document: str | None) -> None:
     handle = library.document(document) if document else None
     title = handle.record.title if handle is not None else ""
     TomeApp(library, handle, title=title).run()
-
-
 
 
 @main.command()
