@@ -191,8 +191,10 @@ class Library:
         documents: list[str | Path] | None = None,
         strategy: str | None = None,
         conversation: str | None = None,
+        *,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
-        return self._run(self.aask(question, documents, strategy, conversation))
+        return self._run(self.aask(question, documents, strategy, conversation, on_text=on_text))
 
     async def abatch(
         self,
@@ -290,9 +292,14 @@ class DocumentHandle:
         return await self.library.aask(question, [self.id], strategy, conversation, on_text=on_text)
 
     def ask(
-        self, question: str, strategy: str | None = "auto", conversation: str | None = None
+        self,
+        question: str,
+        strategy: str | None = "auto",
+        conversation: str | None = None,
+        *,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
-        return self.library.ask(question, [self.id], strategy, conversation)
+        return self.library.ask(question, [self.id], strategy, conversation, on_text=on_text)
 
     def tree(self) -> dict[str, Any]:
         from memory.tree import Tree

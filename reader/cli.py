@@ -6,12 +6,15 @@ A `TomeError` becomes one line on stderr and exit code 2; `--debug` shows the tr
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from reader.errors import TomeError
+
+STRATEGY_CHOICES = ("auto", "navigate", "lookup", "chain", "mapreduce", "rag", "full", "bm25")
 
 
 class TomeGroup(click.Group):
@@ -306,9 +309,9 @@ def chat_command(ctx: click.Context, document: str | None) -> None:
 @click.argument("args", nargs=-1, required=True)
 @click.option(
     "--strategy",
-    type=click.Choice(["auto", "navigate", "lookup", "chain", "mapreduce", "rag"]),
+    type=click.Choice(STRATEGY_CHOICES),
     default=None,
-    help="How to read (default: answer.strategy, auto).",
+    help="How to read (default: answer.strategy, auto); full and bm25 are baselines.",
 )
 @click.option("--conversation", default=None, help="Continue this conversation (its id).")
 @click.option("--json", "as_json", is_flag=True, help="Print answer, citations and cost as JSON.")
@@ -322,7 +325,17 @@ def ask(
         raise click.UsageError('give one or more documents, then the question: tome ask DOC "Q"')
     *documents, question = args
     library = open_library(ctx)
-    answer = library.ask(question, list(documents), strategy=strategy, conversation=conversation)
+    streamed: list[str] = []
+
+    def show(piece: str) -> None:  # the answer as the model writes it, on a terminal
+        streamed.append(piece)
+        click.echo(piece, nl=False)
+
+    live = not as_json and sys.stdout.isatty()
+    answer = library.ask(
+        question, list(documents), strategy=strategy, conversation=conversation,
+        on_text=show if live else None,
+    )  # fmt: skip
     store = library.store
     cited = []
     for c in answer.citations:
@@ -345,7 +358,12 @@ def ask(
             }
         )
         return
-    click.echo(answer.text)
+    if not streamed:
+        click.echo(answer.text)
+    elif " ".join("".join(streamed).split()) != answer.text:
+        click.echo(f"\n{answer.text}")  # the streamed draft was repaired or replaced
+    else:
+        click.echo("")
     if cited:
         click.echo("")
     for i, c in enumerate(cited, 1):
@@ -359,53 +377,11 @@ def ask(
     )
 
 
-@main.command()
-@click.argument("questions", type=click.Path(path_type=Path))
-@click.option(
-    "--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-    help="JSONL file the answers are appended to; ids already in it are skipped (resume).",
-)  # fmt: skip
-@click.option(
-    "--strategy",
-    type=click.Choice(["auto", "navigate", "lookup", "chain", "mapreduce", "rag"]),
-    default=None,
-    help="Strategy for lines that name none (default: answer.strategy, auto).",
-)
-@click.option(
-    "--concurrency", type=click.IntRange(min=1), default=None,
-    help="Questions answered at once (default: llm.concurrency, which also caps model calls).",
-)  # fmt: skip
-@click.option("--quiet", is_flag=True, help="No progress bar (problems are still reported).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.pass_context
-def batch(
-    ctx: click.Context, questions: Path, out: Path, strategy: str | None,
-    concurrency: int | None, quiet: bool, as_json: bool,
-) -> None:  # fmt: skip
-    """Answer every question of QUESTIONS (JSONL: {"id", "question", "documents": [DOC...]}
-    a line) into --out, one JSON answer a line. Files named as documents are added first.
-
-    Exit code 0 when every question was answered (now or by an earlier run), 1 when some lines
-    were malformed or failed (reported on stderr; failed ones are retried by a rerun)."""
-    import sys
-
-    from reader.progress import BatchProgress
-
-    library = open_library(ctx)
-    with BatchProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
-        report = library.batch(
-            questions, out, strategy=strategy, concurrency=concurrency, on_event=progress
-        )
-    if as_json:
-        echo_json(report.to_json())
-    else:
-        click.echo(report.summary())
-    ctx.exit(report.exit_code)
-
-
 def _register_commands() -> None:
+    from reader.cli_batch import batch
     from reader.cli_eval import eval_command
 
+    main.add_command(batch)
     main.add_command(eval_command)
 
 

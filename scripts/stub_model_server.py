@@ -1,6 +1,7 @@
 """A fast stand-in model server (OpenAI-compatible, 127.0.0.1) that answers every chat request
-with a short fixed summary at once. Benchmarks use it to measure tome's own overhead and memory
-on inputs far too long for the CPU model (a 1M-token document), separately from model speed.
+at once: a short fixed summary, or, when the request asks for JSON with a schema, the smallest
+object that fits it. Benchmarks use it to measure tome's own overhead, memory and call counts on
+inputs far too long for the CPU model (a 1M-token document), separately from model speed.
 
     python scripts/stub_model_server.py --port 8765
 """
@@ -9,12 +10,51 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reader.tokens import count_tokens  # tome's tokenizer, offline
 
 REPLY = (
     "Ichabod Crane, a schoolmaster in Sleepy Hollow, courts Katrina Van Tassel; Brom Bones, "
     "his rival, tells of the headless horseman on the night of the party in autumn."
 )
+
+
+def instance(schema: dict, defs: dict | None = None) -> object:
+    """A small value that validates against a JSON schema (first enum value, first option)."""
+    defs = defs if defs is not None else schema.get("$defs", {})
+    if "$ref" in schema:
+        return instance(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "enum" in schema:
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            return instance(schema[key][0], defs)
+    kind = schema.get("type", "string")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: instance(sub, defs) for name, sub in props.items()}
+    if kind == "array":
+        return [instance(schema.get("items", {}), defs)]
+    if kind == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if kind == "number":
+        return 0.5
+    if kind == "boolean":
+        return True
+    return REPLY
+
+
+def schema_of(request: dict) -> dict | None:
+    fmt = request.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return fmt.get("json_schema", {}).get("schema")
+    if fmt.get("type") == "json_object":
+        return fmt.get("schema")
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,13 +74,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        prompt_chars = sum(len(m.get("content", "")) for m in request.get("messages", []))
+        prompt = "\n".join(m.get("content", "") for m in request.get("messages", []))
+        schema = schema_of(request)
+        content = json.dumps(instance(schema)) if schema else REPLY
+        used = (count_tokens(prompt), count_tokens(content))
         self._send({
             "id": "x", "object": "chat.completion", "created": 0, "model": "stub",
             "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": REPLY}}],
-            "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": 40,
-                      "total_tokens": prompt_chars // 4 + 40},
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": used[0], "completion_tokens": used[1],
+                      "total_tokens": sum(used)},
         })  # fmt: skip
 
 

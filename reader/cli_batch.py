@@ -1,0 +1,53 @@
+"""`tome batch`: answer a JSONL file of questions into a JSONL file of answers, resumably."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reader.cli import STRATEGY_CHOICES
+
+
+@click.command()
+@click.argument("questions", type=click.Path(path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="JSONL file the answers are appended to; ids already in it are skipped (resume).",
+)  # fmt: skip
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGY_CHOICES),
+    default=None,
+    help="Strategy for lines that name none (default: answer.strategy, auto).",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=None,
+    help="Questions answered at once (default: llm.concurrency, which also caps model calls).",
+)  # fmt: skip
+@click.option("--quiet", is_flag=True, help="No progress bar (problems are still reported).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def batch(
+    ctx: click.Context, questions: Path, out: Path, strategy: str | None,
+    concurrency: int | None, quiet: bool, as_json: bool,
+) -> None:  # fmt: skip
+    """Answer every question of QUESTIONS (JSONL: {"id", "question", "documents": [DOC...]}
+    a line) into --out, one JSON answer a line. Files named as documents are added first.
+
+    Exit code 0 when every question was answered (now or by an earlier run), 1 when some lines
+    were malformed or failed (reported on stderr; failed ones are retried by a rerun)."""
+    from reader.cli import echo_json, open_library
+    from reader.progress import BatchProgress
+
+    library = open_library(ctx)
+    with BatchProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        report = library.batch(
+            questions, out, strategy=strategy, concurrency=concurrency, on_event=progress
+        )
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        click.echo(report.summary())
+    ctx.exit(report.exit_code)
