@@ -37,8 +37,14 @@ def _default_data() -> Path:
     type=click.Choice(ALL_STRATEGIES),
     help="A strategy or baseline to run (repeatable; default: all of them).",
 )
-@click.option("--docs", type=int, default=None, help="Only the first N documents of each set.")
-@click.option("--limit", type=int, default=None, help="Only the first N questions per document.")
+@click.option(
+    "--docs", type=click.IntRange(min=1), default=None,
+    help="Only the first N documents of each set.",
+)  # fmt: skip
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None,
+    help="Only the first N questions per document.",
+)  # fmt: skip
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
