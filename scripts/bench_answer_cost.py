@@ -11,7 +11,8 @@ seconds per strategy and length.
 By default the model is scripts/stub_model_server.py, started on 127.0.0.1: it answers at
 once (JSON that fits each schema), so the figures are tome's call and token counts and its own
 overhead, not model speed, and the needle is not expected to be found. With --base-url (or
-TOME_BASE_URL) a real server answers instead and the seconds include the model.
+TOME_BASE_URL) a real server answers instead, and with --embedded the embedded model does: then
+the seconds are per-question latency per strategy, model included.
 """
 
 from __future__ import annotations
@@ -54,15 +55,20 @@ def main() -> None:
     parser.add_argument("--tokens", default="10000,100000,1000000")
     parser.add_argument("--strategy", action="append", choices=STRATEGIES)
     parser.add_argument("--base-url", default=os.environ.get("TOME_BASE_URL"))
+    parser.add_argument("--embedded", action="store_true", help="use the embedded model")
     args = parser.parse_args()
     lengths = [int(t) for t in args.tokens.split(",")]
     strategies = args.strategy or STRATEGIES
 
     stub = None
     base_url = args.base_url
-    if not base_url:
-        stub, base_url = start_stub()
-    os.environ["TOME_BASE_URL"] = base_url
+    if args.embedded:
+        os.environ.pop("TOME_BASE_URL", None)
+        base_url = "embedded model"
+    else:
+        if not base_url:
+            stub, base_url = start_stub()
+        os.environ["TOME_BASE_URL"] = base_url
     work = Path(tempfile.mkdtemp(prefix="tome-bench-cost-"))
     os.environ["TOME_HOME"] = str(work / "home")
 
