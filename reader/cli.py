@@ -187,12 +187,18 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
 
 @main.command(name="rm")
 @click.argument("documents", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the removed ids as a JSON list.")
 @click.pass_context
-def remove(ctx: click.Context, documents: tuple[str, ...]) -> None:
+def remove(ctx: click.Context, documents: tuple[str, ...], as_json: bool) -> None:
     """Remove DOCUMENTS (id, id prefix, title or path) and everything remembered of them."""
     library = open_library(ctx)
+    removed = []
     for ref in documents:
-        click.echo(f"removed {library.remove(ref)}")
+        removed.append(library.remove(ref))
+        if not as_json:
+            click.echo(f"removed {removed[-1]}")
+    if as_json:
+        echo_json(removed)
 
 
 @main.command()

@@ -61,3 +61,16 @@ def test_ask_needs_a_document_and_a_question_and_a_ready_document() -> None:
     library.store.set_status(doc, "ingesting")
     result = CliRunner().invoke(main, ["ask", doc, "Who?"], obj={"library": library})
     assert result.exit_code == 2 and "not ready" in result.output
+
+
+def test_rm_json_lists_removed_ids_and_ls_no_longer_shows_them() -> None:
+    library = make_library(FakeChatModel(responder=responder))
+    doc = add_document(library, PAGES, title="Mountains")
+    runner = CliRunner()
+    result = runner.invoke(main, ["rm", "Mountains", "--json"], obj={"library": library})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [doc]
+    listed = runner.invoke(main, ["ls", "--json"], obj={"library": library})
+    assert doc not in listed.output
+    again = runner.invoke(main, ["rm", doc], obj={"library": library})
+    assert again.exit_code == 2 and again.output.startswith("Error:")
