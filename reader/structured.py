@@ -52,7 +52,51 @@ def extract_json(text: str) -> Any:
                 return value
             except json.JSONDecodeError:
                 continue
+    for candidate in close_truncated(text):
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
     raise ValueError("no JSON object found in the model's reply")
+
+
+def close_truncated(text: str) -> list[str]:
+    """Ways to close a JSON value cut off mid-way (a reply that ran into max_tokens): end the
+    open string and close the open brackets; failing that, cut back to the last complete member.
+    Asking a small model again mostly runs into the same limit, so salvaging is worth it."""
+    start = next((i for i, ch in enumerate(text) if ch in "{["), -1)
+    if start < 0:
+        return []
+    body = text[start:]
+    stack: list[str] = []
+    commas: list[tuple[int, str]] = []  # (position, closers) of each comma outside strings
+    in_string = escaped = False
+    for i, ch in enumerate(body):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]" and stack:
+            stack.pop()
+        elif ch == ",":
+            commas.append((i, "".join(reversed(stack))))
+    if not stack:
+        return []
+    closers = "".join(reversed(stack))
+    whole = body[:-1] if escaped else body
+    whole = (whole + '"' if in_string else whole).rstrip().rstrip(",")
+    candidates = [whole + closers]
+    if commas:
+        at, closing = commas[-1]
+        candidates.append(body[:at] + closing)
+    return candidates
 
 
 def parse_reply(text: str, model: type[T]) -> T:
