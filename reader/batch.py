@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reader.errors import ConfigError, DocumentError, NotFoundError, TomeError
+from reader.jsonl import LogAppender, read_log, repair_log
 
 if TYPE_CHECKING:
     from memory.store import MemoryStore
@@ -136,44 +136,10 @@ def read_questions(path: Path) -> Iterator[tuple[int, Question | str]]:
 # -- output ---------------------------------------------------------------------------------------
 
 
-def _record_id(line: bytes) -> str | None:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return str(data["id"]) if isinstance(data, dict) and "id" in data else None
-
-
 def repair_output(path: Path) -> set[str]:
     """Drop a torn last line (no newline, or not a JSON answer) and return the ids answered."""
-    if not path.exists():
-        return set()
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    keep = len(data) - len(lines[-1])  # bytes up to the last newline
-    lines = lines[:-1]
-    if lines and _record_id(lines[-1]) is None:
-        keep -= len(lines.pop()) + 1
-    if keep < len(data):
-        os.truncate(path, keep)
-    return {rid for line in lines if (rid := _record_id(line)) is not None}
-
-
-class AnswerWriter:
-    """Appends one JSON line per `write`: a single `os.write` of the whole line, then fsync."""
-
-    def __init__(self, path: Path) -> None:
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-
-    def write(self, record: dict[str, Any]) -> None:
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        written = os.write(self.fd, data)
-        while written < len(data):  # a short write is rare; a torn line is repaired on rerun
-            written += os.write(self.fd, data[written:])
-        os.fsync(self.fd)
-
-    def close(self) -> None:
-        os.close(self.fd)
+    repair_log(path)
+    return {str(record["id"]) for record in read_log(path)}
 
 
 def answer_record(
@@ -302,7 +268,7 @@ class _Run:
         ctx = await self.library.acontext()
         self.emit({"event": "answering", "total": len(jobs)})
         pending = iter(jobs)
-        writer = AnswerWriter(out_path)
+        writer = LogAppender(out_path)
         lock = asyncio.Lock()
 
         async def worker() -> None:
@@ -322,7 +288,7 @@ class _Run:
         await _run_workers(worker, min(limit, len(jobs)), writer)
 
 
-async def _run_workers(worker: Callable[[], Any], count: int, writer: AnswerWriter) -> None:
+async def _run_workers(worker: Callable[[], Any], count: int, writer: LogAppender) -> None:
     """Run `count` workers to the end; on an unexpected error cancel the rest, then close."""
     tasks = [asyncio.create_task(worker()) for _ in range(count)]
     try:

@@ -11,8 +11,7 @@ from pathlib import Path
 import click
 
 from reader.errors import ConfigError
-
-ALL_STRATEGIES = ("full", "bm25", "rag", "lookup", "navigate", "chain", "mapreduce", "auto")
+from reader.eval.report import ORDER as ALL_STRATEGIES
 
 
 def _numbers(kind: type, text: str | None) -> list | None:
@@ -85,7 +84,8 @@ def eval_command(
     its start, truncated to the window) and `bm25` (lexical top-k pages); `rag` is embedding
     retrieval. Reruns with the same --out skip questions already answered."""
     from reader.cli import echo_json, open_library, settings_from
-    from reader.eval import load_items, summarise, to_markdown
+    from reader.eval.datasets import load_items
+    from reader.eval.report import summarise, to_markdown
 
     settings = settings_from(ctx)
     work = settings.home / "eval" / "documents"

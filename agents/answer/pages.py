@@ -61,6 +61,14 @@ async def pages_in_order(ctx: GraphContext, ids: list[str]) -> list[Page]:
     return sorted(pages, key=lambda p: order[p.id])
 
 
+async def document_pages(ctx: GraphContext, documents: list[str]) -> list[Page]:
+    """Every page of `documents`, document by document, in reading order."""
+    pages: list[Page] = []
+    for doc_id in documents:
+        pages += await asyncio.to_thread(ctx.store.pages, doc_id)
+    return pages
+
+
 async def titles(ctx: GraphContext, documents: list[str]) -> dict[str, str]:
     """Document titles to label pages with, only when there are several documents."""
     if len(documents) < 2:

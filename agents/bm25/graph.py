@@ -3,13 +3,12 @@ read in one answer call."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages
+from agents.answer.pages import answer_from_pages, document_pages
 from agents.context import GraphContext
 from agents.rag.state import RagState
 from memory.bm25 import rank
@@ -18,9 +17,7 @@ from memory.bm25 import rank
 async def retrieve_and_answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     k = state.get("k") or ctx.settings.answer.top_k
-    pages = []
-    for doc_id in state["documents"]:
-        pages += await asyncio.to_thread(ctx.store.pages, doc_id)
+    pages = await document_pages(ctx, state["documents"])
     query = state.get("query") or state["question"]
     scored = rank(query, [p.text for p in pages])[:k]
     best = [pages[i] for i, _ in scored]

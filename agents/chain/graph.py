@@ -12,7 +12,14 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_stream, pack, titles, truncate, window_budget
+from agents.answer.pages import (
+    answer_stream,
+    document_pages,
+    pack,
+    titles,
+    truncate,
+    window_budget,
+)
 from agents.answer.prompts import NOT_FOUND, fence_page
 from agents.chain import prompts
 from agents.chain.state import ChainState
@@ -26,9 +33,7 @@ SEARCHED = 2  # pages nearest to the answer added to the citation candidates
 
 async def plan(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
-    pages = []
-    for doc_id in state["documents"]:
-        pages += await asyncio.to_thread(ctx.store.pages, doc_id)
+    pages = await document_pages(ctx, state["documents"])
     note_tokens = ctx.settings.answer.note_max_tokens
     history = ctx.model.count_tokens(state.get("history", ""))
     budget = window_budget(ctx, 2 * note_tokens + history)

@@ -3,13 +3,12 @@ answer call; everything after is cut. What a plain long-context call does with a
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages, window_budget
+from agents.answer.pages import answer_from_pages, document_pages, window_budget
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
@@ -17,18 +16,16 @@ from agents.rag.state import RagState
 async def read_front(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     budget = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
-    pages, used, total = [], 0, 0
-    for doc_id in state["documents"]:
-        for page in await asyncio.to_thread(ctx.store.pages, doc_id):
-            total += 1
-            tokens = page.tokens or ctx.model.count_tokens(page.text)
-            if used < budget:
-                pages.append(page)  # the last one is cut to the budget by answer_from_pages
-            used += tokens
+    every = await document_pages(ctx, state["documents"])
+    pages, used = [], 0
+    for page in every:
+        if used < budget:
+            pages.append(page)  # the last one is cut to the budget by answer_from_pages
+        used += page.tokens or ctx.model.count_tokens(page.text)
     text, evidence, entry = await answer_from_pages(
         ctx, state["question"], pages, state.get("history", ""), budget=budget
     )
-    trace = {"step": "read", "pages": len(pages), "of": total, "truncated": used > budget}
+    trace = {"step": "read", "pages": len(pages), "of": len(every), "truncated": used > budget}
     return {"answer": text, "evidence": evidence, "trace": [trace, entry]}
 
 

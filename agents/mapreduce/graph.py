@@ -16,6 +16,7 @@ from langgraph.types import Send
 from agents.answer.citations import content_words, find_quote
 from agents.answer.pages import (
     answer_stream,
+    document_pages,
     emit_answer,
     pack,
     titles,
@@ -42,9 +43,7 @@ def useless(result: dict[str, Any]) -> bool:
 
 async def plan(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
-    pages = []
-    for doc_id in state["documents"]:
-        pages += await asyncio.to_thread(ctx.store.pages, doc_id)
+    pages = await document_pages(ctx, state["documents"])
     history = ctx.model.count_tokens(state.get("history", ""))
     budget = min(MAP_TOKENS, window_budget(ctx, ctx.settings.answer.answer_max_tokens + history))
     groups = [[p.id for p in group] for group in pack(ctx, pages, budget)]

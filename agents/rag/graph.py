@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages, pages_in_order
+from agents.answer.pages import answer_from_pages, document_pages, pages_in_order
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
@@ -19,9 +19,7 @@ from agents.rag.state import RagState
 async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     if state.get("whole"):  # the documents fit in the window: read them whole, in order
-        pages = []
-        for doc_id in state["documents"]:
-            pages += await asyncio.to_thread(ctx.store.pages, doc_id)
+        pages = await document_pages(ctx, state["documents"])
         trace = {"step": "retrieve", "whole": True, "pages": len(pages)}
         return {"pages": [p.id for p in pages], "trace": [trace]}
     k = state.get("k") or ctx.settings.answer.top_k

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reader.errors import ConfigError, DocumentError
 from reader.eval import niah
-from reader.eval.items import EvalItem
+from reader.eval.items import EvalItem, write_document
 
 CHOICE_HINT = "Answer with the letter (A, B, C or D) of the correct option."
 BOOLEAN_HINT = "Answer True or False."
@@ -87,7 +87,7 @@ def _read_jsonl(path: Path) -> list[dict]:
 def _leval(records: list[dict], name: str, work_dir: Path) -> list[EvalItem]:
     items = []
     for d, record in enumerate(records):
-        document = _write_document(work_dir / f"{name}-{d + 1:02d}.txt", record["input"])
+        document = write_document(work_dir / f"{name}-{d + 1:02d}.txt", record["input"])
         pairs = zip(record["instructions"], record["outputs"], strict=True)
         for q, (instruction, output) in enumerate(pairs):
             item_id = f"{name}-{d + 1:02d}-{q + 1:02d}"
@@ -122,10 +122,3 @@ def _literaryqa(records: list[dict], folder: Path) -> list[EvalItem]:
             answers = [a.strip() for a in qa["answers"]]
             items.append(EvalItem(item_id, "literaryqa", "free", qa["question"], answers, document))
     return items
-
-
-def _write_document(path: Path, text: str) -> Path:
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return path

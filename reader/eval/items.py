@@ -18,3 +18,12 @@ class EvalItem:
     references: list[str]  # gold answers (choice: the letter; boolean: "True"/"False")
     document: Path  # the file to ingest and ask about
     options: dict[str, str] = field(default_factory=dict)  # choice: letter -> option text
+
+
+def write_document(path: Path, text: str) -> Path:
+    """Write a generated or extracted document once; an unchanged file is left as it is, so it
+    keeps its identity in memory and is not ingested again."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from reader.errors import DocumentError
-from reader.eval.items import EvalItem
+from reader.eval.items import EvalItem, write_document
 from reader.tokens import count_tokens
 
 LENGTHS = [2000, 8000, 32000]
@@ -64,14 +64,10 @@ def plant(sentences: list[str], needle: str, depth: float) -> str:
 def suite(essays: Path, work_dir: Path, lengths: list[int], depths: list[float]) -> list[EvalItem]:
     items = []
     for length in lengths:
-        paragraphs = haystack(essays, length)
+        sentences = haystack(essays, length)
         for depth in depths:
             needle, question, answer = NEEDLES[len(items) % len(NEEDLES)]
             name = f"niah-{length}-{int(depth * 100):03d}"
-            path = work_dir / f"{name}.txt"
-            text = plant(paragraphs, needle, depth)
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
+            path = write_document(work_dir / f"{name}.txt", plant(sentences, needle, depth))
             items.append(EvalItem(name, "niah", "needle", question, [answer], path))
     return items

@@ -9,7 +9,6 @@ in this run: at temperature 0 the answer would be the same, so its row is copied
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,37 +17,15 @@ from typing import TYPE_CHECKING, Any
 from reader.errors import ModelError, TomeError
 from reader.eval.items import EvalItem
 from reader.eval.metrics import score
+from reader.jsonl import LogAppender, repair_log
+from reader.jsonl import read_log as read_rows
 
 if TYPE_CHECKING:
+    from agents.context import GraphContext
+    from memory.records import DocumentRecord
     from reader.api import Library
 
 EventCallback = Callable[[dict[str, Any]], None]
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """Rows already written; a partial last line (a killed run) is ignored."""
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return rows
-
-
-def _append(path: Path, row: dict[str, Any]) -> None:
-    with path.open("a", encoding="utf-8") as out:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _repair(path: Path) -> None:
-    """Drop a partial last line so that the next row starts on a line of its own."""
-    if path.exists():
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            path.write_bytes(data[: data.rfind(b"\n") + 1])
 
 
 async def run_eval(
@@ -62,10 +39,9 @@ async def run_eval(
 ) -> list[dict[str, Any]]:
     """Answer and score each item with each strategy; return all rows for these items."""
     from agents.answer.runner import answer_question
-    from agents.router import route
 
     rows_path.parent.mkdir(parents=True, exist_ok=True)
-    _repair(rows_path)
+    repair_log(rows_path)
     done = {(r["id"], r["strategy"]): r for r in read_rows(rows_path)}
     emit = on_event or (lambda event: None)
     doc_ids: dict[Path, str] = {}
@@ -98,37 +74,47 @@ async def run_eval(
                     cited_pages=[c.page for c in result.citations],
                 )
             row = {k: v for k, v in row.items() if v is not None}
-            _append(rows_path, row)
+            log.write(row)
             done[item.id, strategy] = row
             emit({"event": "answered", "id": item.id, "strategy": strategy, "row": row})
             return row
 
-    documents = list(dict.fromkeys(item.document for item in items))
-    for path in documents:
-        group = [item for item in items if item.document == path]
-        record = await asyncio.to_thread(library.store.get_document, doc_ids[path])
-        for strategy in strategies:
-            todo = []
-            for item in group:
-                if (item.id, strategy) in done:
-                    continue
-                if strategy == "auto":
-                    routed = route(item.question, [record], ctx.model.context_window)
-                    chosen = routed.strategy
-                    same = not routed.state  # rag reading the whole document is not plain rag
-                    if (
-                        same
-                        and (item.id, chosen) in done
-                        and not done[item.id, chosen].get("error")
-                    ):
-                        row = {**done[item.id, chosen], "strategy": "auto", "routed": chosen}
-                        row["reused"] = True
-                        _append(rows_path, row)
-                        done[item.id, "auto"] = row
-                        continue
-                todo.append(item)
-            await asyncio.gather(*(answer(item, strategy) for item in todo))
+    log = LogAppender(rows_path)
+    try:
+        for path, doc_id in doc_ids.items():
+            group = [item for item in items if item.document == path]
+            record = await asyncio.to_thread(library.store.get_document, doc_id)
+            for strategy in strategies:
+                todo = []
+                for item in (i for i in group if (i.id, strategy) not in done):
+                    reused = strategy == "auto" and _routed_row(item, record, ctx, done)
+                    if reused:
+                        log.write(reused)
+                        done[item.id, "auto"] = reused
+                    else:
+                        todo.append(item)
+                await asyncio.gather(*(answer(item, strategy) for item in todo))
+    finally:
+        log.close()
     return [done[item.id, s] for item in items for s in strategies if (item.id, s) in done]
+
+
+def _routed_row(
+    item: EvalItem,
+    record: DocumentRecord,
+    ctx: GraphContext,
+    done: dict[tuple[str, str], dict[str, Any]],
+) -> dict[str, Any] | None:
+    """`auto`'s row copied from the strategy it routes to, when that one answered already."""
+    from agents.router import route
+
+    routed = route(item.question, [record], ctx.model.context_window)
+    if routed.state:  # rag reading the whole document is not plain rag: run it
+        return None
+    answered = done.get((item.id, routed.strategy))
+    if answered is None or answered.get("error"):
+        return None
+    return {**answered, "strategy": "auto", "routed": routed.strategy, "reused": True}
 
 
 def _row(item: EvalItem, doc_id: str, strategy: str, answer: str, seconds: float) -> dict[str, Any]:
