@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from agents.answer import prompts
 from agents.context import GraphContext
@@ -11,6 +13,8 @@ from reader.errors import StructuredOutputError
 from reader.llm import TextSink
 from reader.structured import JsonFieldStream
 from reader.types import Page
+
+R = TypeVar("R", bound=BaseModel)
 
 PROMPT_OVERHEAD = 400  # tokens of instructions, question and reply format around the data
 READ_BUDGET_PAGE = 1500  # tokens of one page read on its own (pages are at most ~1400)
@@ -94,6 +98,19 @@ def answer_stream(ctx: GraphContext) -> TextSink | None:
     return feed
 
 
+async def final_answer_call(
+    ctx: GraphContext, messages: list[dict[str, str]], schema: type[R]
+) -> R:
+    """The call that writes the answer a user sees: bounded by `answer_max_tokens` and streamed
+    to the listener, if any."""
+    return await ctx.model.structured(
+        messages,
+        schema,
+        max_tokens=ctx.settings.answer.answer_max_tokens,
+        on_text=answer_stream(ctx),
+    )
+
+
 def emit_answer(ctx: GraphContext, text: str) -> None:
     """An answer no final call wrote (it was chosen, not generated) goes to the listener whole."""
     if ctx.on_answer_text is not None and text:
@@ -122,12 +139,7 @@ async def answer_from_pages(
     ]
     messages = prompts.answer_messages(question, numbered, history)
     try:
-        reply = await ctx.model.structured(
-            messages,
-            prompts.AnswerReply,
-            max_tokens=ctx.settings.answer.answer_max_tokens,
-            on_text=answer_stream(ctx),
-        )
+        reply = await final_answer_call(ctx, messages, prompts.AnswerReply)
     except StructuredOutputError as exc:
         return prompts.NOT_FOUND, [], {"step": "answer", "error": exc.message}
     chosen = pages[reply.page - 1] if 1 <= reply.page <= len(pages) else None

@@ -13,8 +13,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.pages import (
-    answer_stream,
     document_pages,
+    final_answer_call,
     pack,
     titles,
     truncate,
@@ -76,12 +76,7 @@ async def manage(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str,
     messages = prompts.manager_messages(state["question"], note, state.get("history", ""))
     trace: dict[str, Any] = {"step": "manage"}
     try:
-        reply = await ctx.model.structured(
-            messages,
-            prompts.ManagerReply,
-            max_tokens=ctx.settings.answer.answer_max_tokens,
-            on_text=answer_stream(ctx),
-        )
+        reply = await final_answer_call(ctx, messages, prompts.ManagerReply)
         answer, page = " ".join(reply.answer.split()), reply.page
     except StructuredOutputError as exc:  # the note itself is the best answer left
         answer, page = note or NOT_FOUND, 0

@@ -15,9 +15,9 @@ from langgraph.types import Send
 
 from agents.answer.citations import content_words, find_quote
 from agents.answer.pages import (
-    answer_stream,
     document_pages,
     emit_answer,
+    final_answer_call,
     pack,
     titles,
     truncate,
@@ -135,12 +135,7 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
         ]
         messages = prompts.reduce_messages(state["question"], lines, state.get("history", ""))
         try:
-            reply = await ctx.model.structured(
-                messages,
-                prompts.ReduceReply,
-                max_tokens=ctx.settings.answer.answer_max_tokens,
-                on_text=answer_stream(ctx),
-            )
+            reply = await final_answer_call(ctx, messages, prompts.ReduceReply)
             answer = " ".join(reply.answer.split()) or answer
             if 1 <= reply.source <= len(top):
                 chosen = top[reply.source - 1]
