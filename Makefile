@@ -28,6 +28,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check reader memory agents tui tests scripts
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -1,7 +1,7 @@
 """The `auto` strategy: a cheap rule-based router (no model call) that picks a strategy per
 question and says why, for the trace.
 
-- the documents fit in the window                  → rag, reading every page (whole)
+- the documents fit in the window                  → whole (read every page)
 - a whole-document question (summarise, theme, …)  → chain
 - multiple choice (options A-D)                    → mapreduce when the documents fit in a few
                                                      map calls, else lookup
@@ -11,13 +11,12 @@ question and says why, for the trace.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from agents.registry import CHAIN, LOOKUP, MAPREDUCE, WHOLE
 from memory.records import DocumentRecord
 
-STRATEGIES = ("navigate", "lookup", "chain", "mapreduce", "rag")
-BASELINES = ("full", "bm25")  # for comparison: never chosen by `auto`
 WHOLE_RESERVE = 2500  # window tokens kept for instructions, history and the answer
 MAPREDUCE_MAX_CALLS = 8
 
@@ -34,7 +33,6 @@ _OPTION = re.compile(r"(?:^|\s|\()([A-D])(?:[).:]|\s*-)\s*\S", re.MULTILINE)
 class Route:
     strategy: str
     reason: str
-    state: dict[str, Any] = field(default_factory=dict)
 
     def trace(self) -> dict[str, Any]:
         return {"step": "route", "strategy": self.strategy, "reason": self.reason}
@@ -54,17 +52,15 @@ def route(question: str, records: list[DocumentRecord], context_window: int) -> 
     budget = context_window - WHOLE_RESERVE
     if tokens <= budget:
         return Route(
-            "rag",
-            f"the documents ({tokens} tokens) fit in the window ({budget} tokens): read whole",
-            {"whole": True},
+            WHOLE.name, f"the documents ({tokens} tokens) fit in the window ({budget} tokens)"
         )
     if is_whole_document(question):
-        return Route("chain", "a whole-document question: read every page in order with a note")
+        return Route(CHAIN.name, "a whole-document question: read every page in order with a note")
     if is_multiple_choice(question):
         calls = -(-tokens // max(1, budget))
         if calls <= MAPREDUCE_MAX_CALLS:
             return Route(
-                "mapreduce", f"multiple choice over {calls} window-sized parts: map and reduce"
+                MAPREDUCE.name, f"multiple choice over {calls} window-sized parts: map and reduce"
             )
-        return Route("lookup", f"multiple choice over {tokens} tokens: too long to map; look up")
-    return Route("lookup", "a local fact question: pick pages from the gists and re-read them")
+        return Route(LOOKUP.name, f"multiple choice over {tokens} tokens: too long to map; look up")
+    return Route(LOOKUP.name, "a local fact question: pick pages from the gists and re-read them")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from reader.errors import StoreError
+from reader.core.errors import StoreError
 
 try:
     import fcntl
@@ -281,3 +281,15 @@ class _Locked:
                 return getattr(self._chroma.collections[self._kind], name)(*args, **kwargs)
 
         return call
+
+
+def where_all(*clauses: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Chroma's `$and` wants at least two clauses; this takes any number (None ignored)."""
+    present = [clause for clause in clauses if clause]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else {"$and": present}
+
+
+def where_in(field: str, values: list[str]) -> dict[str, Any]:
+    return {field: {"$in": list(values)}}

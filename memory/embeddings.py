@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from reader.errors import ConfigError, StoreError
-from reader.settings import EmbeddingSettings
+from reader.core.errors import ConfigError, StoreError
+from reader.core.settings import EmbeddingSettings
 
 if TYPE_CHECKING:
     import numpy as np

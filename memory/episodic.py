@@ -6,8 +6,10 @@ episodes about it alone (see `MemoryStore.remove_document`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from memory.chroma import Chroma, where_all
 from memory.records import (
     ConversationSummary,
     check_id,
@@ -15,31 +17,44 @@ from memory.records import (
     episode_metadata,
     episode_text,
 )
-from memory.search import where_all
-from memory.store import MemoryStore
-from reader.errors import NotFoundError
-from reader.types import Episode
+from reader.core.errors import NotFoundError
+from reader.core.types import Episode
+
+Embed = Callable[[list[str]], list[list[float]]]
 
 
 class EpisodicMemory:
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
+    """The episodes of one store; built once by the store (`store.episodes`) with its Chroma,
+    its embedder (`embed` for writes, which records the embedder; `embed_query` for searches)
+    and its check that a document exists."""
+
+    def __init__(
+        self,
+        chroma: Chroma,
+        embed: Embed,
+        embed_query: Embed,
+        require_document: Callable[[str], object],
+    ) -> None:
+        self.chroma = chroma
+        self.embed = embed
+        self.embed_query = embed_query
+        self.require_document = require_document
 
     @property
     def _collection(self) -> Any:
-        return self.store.chroma["episodes"]
+        return self.chroma["episodes"]
 
     def add(self, episode: Episode) -> None:
         """Remember an exchange (upsert: the same id replaces it). Its documents must exist."""
         check_id(episode.id, "episode")
         check_id(episode.conversation, "conversation")
         for doc_id in episode.documents:
-            self.store.get_document(doc_id)
+            self.require_document(doc_id)
         text = episode_text(episode)
-        self.store.chroma.upsert(
-            "episodes", [episode.id], self.store.embed([text]), [episode_metadata(episode)], [text]
+        self.chroma.upsert(
+            "episodes", [episode.id], self.embed([text]), [episode_metadata(episode)], [text]
         )
-        self.store.chroma.bump_generation()
+        self.chroma.bump_generation()
 
     def get(self, episode_id: str) -> Episode:
         found = self._collection.get(ids=[check_id(episode_id, "episode")], include=["metadatas"])
@@ -53,7 +68,7 @@ class EpisodicMemory:
         found = self._collection.get(where={"conversation": conversation_id}, include=["metadatas"])
         if not found["ids"]:
             raise NotFoundError(
-                f"no conversation with id {conversation_id!r}; `tome conversations` lists them"
+                f"no conversation with id {conversation_id!r}; `tome chat` lists them (ctrl+r)"
             )
         episodes = [
             episode_from(episode_id, dict(meta))
@@ -103,7 +118,7 @@ class EpisodicMemory:
     ) -> list[tuple[Episode, float]]:
         """Like `search`, with each episode's cosine similarity to `query` (best first)."""
         for doc_id in documents or []:
-            self.store.get_document(doc_id)
+            self.require_document(doc_id)
         total = self._collection.count()
         if k <= 0 or total == 0 or documents == []:
             return []
@@ -112,9 +127,9 @@ class EpisodicMemory:
             contains = [{"documents": {"$contains": d}} for d in dict.fromkeys(documents)]
             doc_clause = contains[0] if len(contains) == 1 else {"$or": contains}
         skip = {"conversation": {"$ne": exclude_conversation}} if exclude_conversation else None
-        found = self.store.chroma.query(
+        found = self.chroma.query(
             "episodes",
-            self.store.embedder.embed([query])[0],
+            self.embed_query([query])[0],
             min(k, total),
             where_all(doc_clause, skip),
         )

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from reader.tokens import encoding
-from reader.types import Page
+from reader.core.tokens import encoding
+from reader.core.types import Page
 
 PASSAGE_TOKENS = 180
 _BOUNDARY = re.compile(r"[.!?;:][\"'’”)\]]*\s+|\n\s*\n\s*|\n")

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from reader.errors import NotFoundError
-from reader.types import Chapter, Document, Episode, Node, Page
+from reader.core.errors import NotFoundError
+from reader.core.types import Chapter, Document, Episode, Node, Page
 
 Status = Literal["ingesting", "ready", "failed", "removing"]
 SETTABLE_STATUSES = ("ingesting", "ready", "failed")

@@ -12,9 +12,9 @@ import json
 import time
 from typing import Any
 
-from memory import search
-from memory.chroma import SCHEMA_VERSION, Chroma
+from memory.chroma import SCHEMA_VERSION, Chroma, where_all, where_in
 from memory.embeddings import Embedder, make_embedder
+from memory.episodic import EpisodicMemory
 from memory.records import (
     SETTABLE_STATUSES,
     DocumentRecord,
@@ -28,11 +28,10 @@ from memory.records import (
     node_metadata,
     page_from,
 )
-from memory.search import where_all
 from memory.writes import has_leftovers, purge_document, store_pages
-from reader.errors import NotFoundError, NotReadyError, StoreError
-from reader.settings import Settings
-from reader.types import Document, Node, Page
+from reader.core.errors import NotFoundError, NotReadyError, StoreError
+from reader.core.settings import Settings
+from reader.core.types import Document, Node, Page
 
 __all__ = ["SCHEMA_VERSION", "MemoryStore"]
 
@@ -51,6 +50,9 @@ class MemoryStore:
         self.chroma = Chroma(settings.chroma_dir, settings.memory.chroma_url, library)
         self._embedder_key = f"embedder:{library}"
         self._embedder_recorded = self._check_embedder()
+        self.episodes = EpisodicMemory(
+            self.chroma, self.embed, self.embedder.embed, self.get_document
+        )
 
     def close(self) -> None:
         self.chroma.close()
@@ -94,7 +96,7 @@ class MemoryStore:
         meta = self._doc_meta(check_id(doc_id, "document"))
         if meta is None:
             raise NotFoundError(
-                f"no document with id {doc_id!r} in library {self.library!r}; `tome list` shows "
+                f"no document with id {doc_id!r} in library {self.library!r}; `tome ls` shows "
                 "the documents"
             )
         return meta
@@ -132,7 +134,7 @@ class MemoryStore:
             raise ValueError(f"status must be one of {SETTABLE_STATUSES}, not {status!r}")
         meta = self._require_doc_meta(doc_id)
         if meta["status"] == "removing":
-            raise StoreError(f"document {doc_id} is being removed; finish with `tome remove`")
+            raise StoreError(f"document {doc_id} is being removed; finish with `tome rm`")
         update: dict[str, Any] = {"status": status}
         if stats:
             merged = {**json.loads(meta.get("stats") or "{}"), **stats}
@@ -172,7 +174,7 @@ class MemoryStore:
             listed = ", ".join(f"{r.id[:12]} ({r.title})" for r in candidates.values())
             raise NotFoundError(f"{ref!r} matches several documents: {listed}; be more specific")
         raise NotFoundError(
-            f"no document matches {ref!r} in library {self.library!r}; `tome list` shows them"
+            f"no document matches {ref!r} in library {self.library!r}; `tome ls` shows them"
         )
 
     def require_ready(self, doc_id: str) -> DocumentRecord:
@@ -271,7 +273,7 @@ class MemoryStore:
             raise NotFoundError(f"document {doc_id[:12]} has no page number {ordinal}")
         return pages[0]
 
-    # -- search (memory/search.py) -----------------------------------------------------------
+    # -- search ---------------------------------------------------------------------------------
     def search_scope(self, documents: list[str] | None) -> list[str]:
         """Ready documents when `documents` is None, else those ids (each must exist)."""
         if documents is None:
@@ -284,11 +286,52 @@ class MemoryStore:
     def search_pages(
         self, query: str, documents: list[str] | None = None, k: int = 4
     ) -> list[PageHit]:
-        """Pages ranked by their best-matching passage (cosine similarity as `score`)."""
-        return search.search_pages(self, query, self.search_scope(documents), k)
+        """The k pages whose best passage is nearest to `query` (cosine similarity as `score`),
+        best first."""
+        doc_ids = self.search_scope(documents)
+        total = self.chroma["passages"].count()
+        if not doc_ids or k <= 0 or total == 0:
+            return []
+        vector = self.embedder.embed([query])[0]
+        where = where_in("document", doc_ids)
+        n_results = min(max(4 * k, 16), total)
+        while True:
+            found = self.chroma.query("passages", vector, n_results, where)
+            best: dict[str, tuple[float, int, int]] = {}
+            for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True):
+                best.setdefault(meta["page"], (1.0 - distance, meta["start"], meta["end"]))
+            exhausted = len(found["ids"][0]) < n_results or n_results >= total
+            if len(best) >= k or exhausted:
+                break
+            n_results = min(n_results * 4, total)  # many passages of few pages: look further
+        chosen = list(best)[:k]
+        pages = {page.id: page for page in self.pages_by_id(chosen)}
+        return [
+            PageHit(page=pages[pid], score=best[pid][0], passage_start=best[pid][1],
+                    passage_end=best[pid][2])
+            for pid in chosen
+            if pid in pages
+        ]  # fmt: skip
 
     def search_nodes(
         self, query: str, documents: list[str] | None = None, level: int | None = None, k: int = 4
     ) -> list[NodeHit]:
         """Tree nodes (gists at level 1, summaries above) ranked by similarity to `query`."""
-        return search.search_nodes(self, query, self.search_scope(documents), level, k)
+        doc_ids = self.search_scope(documents)
+        total = self.chroma["nodes"].count()
+        if not doc_ids or k <= 0 or total == 0:
+            return []
+        level_clause = {"level": level} if level is not None else None
+        found = self.chroma.query(
+            "nodes",
+            self.embedder.embed([query])[0],
+            min(k, total),
+            where_all(where_in("document", doc_ids), level_clause),
+        )
+        return [
+            NodeHit(node=node_from(node_id, dict(meta), text), score=1.0 - distance)
+            for node_id, meta, text, distance in zip(
+                found["ids"][0], found["metadatas"][0], found["documents"][0],
+                found["distances"][0], strict=True,
+            )
+        ]  # fmt: skip

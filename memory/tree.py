@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from memory.store import MemoryStore
-from reader.errors import NotFoundError
-from reader.types import Node, Page
+from reader.core.errors import NotFoundError
+from reader.core.types import Node, Page
 
 PAGE_PREVIEW_CHARS = 200
 

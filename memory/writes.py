@@ -7,7 +7,7 @@ from collections.abc import Callable
 from memory.chroma import Chroma
 from memory.passages import split_page
 from memory.records import page_metadata
-from reader.types import Page
+from reader.core.types import Page
 
 Embed = Callable[[list[str]], list[list[float]]]
 PURGE_ORDER = ("episodes", "nodes", "passages", "pages")

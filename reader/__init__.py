@@ -10,13 +10,13 @@ from typing import Any
 __all__ = ["Answer", "Citation", "DocumentHandle", "Library", "Settings", "TomeError", "Usage"]
 
 _LAZY = {
-    "Library": "reader.api",
-    "DocumentHandle": "reader.api",
-    "Settings": "reader.settings",
-    "TomeError": "reader.errors",
-    "Answer": "reader.types",
-    "Citation": "reader.types",
-    "Usage": "reader.types",
+    "Library": "reader.library",
+    "DocumentHandle": "reader.library",
+    "Settings": "reader.core.settings",
+    "TomeError": "reader.core.errors",
+    "Answer": "reader.core.types",
+    "Citation": "reader.core.types",
+    "Usage": "reader.core.types",
 }
 
 

@@ -22,15 +22,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reader.errors import ConfigError, DocumentError, NotFoundError, TomeError
-from reader.jsonl import LogAppender, read_log, repair_log
+from agents.ingest.runner import file_document_id
+from reader.core.errors import ConfigError, DocumentError, NotFoundError, TomeError
+from reader.core.events import AnsweringStarted, FileIngesting, Problem, QuestionDone, WorkEvent
+from reader.core.jsonl import LogAppender, read_log, repair_log
 
 if TYPE_CHECKING:
-    from memory.store import MemoryStore
-    from reader.api import Library
-    from reader.types import Answer
+    from reader.core.types import Answer
+    from reader.library import Library
 
-EventCallback = Callable[[dict[str, Any]], None]
+EventCallback = Callable[[WorkEvent], None]
 
 
 class MalformedLine(ValueError):
@@ -142,15 +143,9 @@ def repair_output(path: Path) -> set[str]:
     return {str(record["id"]) for record in read_log(path)}
 
 
-def answer_record(
-    store: MemoryStore, q: Question, ids: list[str], answer: Answer
-) -> dict[str, Any]:
-    """The output line of one answer: citations with their page numbers, and the cost."""
-    pages = {p.id: p for p in store.pages_by_id(list({c.page for c in answer.citations}))}
-    citations = [
-        {**c.model_dump(), "page_number": pages[c.page].ordinal + 1 if c.page in pages else None}
-        for c in answer.citations
-    ]
+def answer_record(q: Question, ids: list[str], answer: Answer) -> dict[str, Any]:
+    """The output line of one answer: its citations and what it cost."""
+    citations = [c.model_dump() for c in answer.citations]
     usage = answer.usage
     return {
         "id": q.id,
@@ -176,7 +171,7 @@ class _Run:
         self.report = BatchReport(output=str(out_path))
         self.on_event = on_event
 
-    def emit(self, event: dict[str, Any]) -> None:
+    def emit(self, event: WorkEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
 
@@ -184,7 +179,7 @@ class _Run:
         """Count a `malformed` or `failed` line and report it."""
         setattr(self.report, kind, getattr(self.report, kind) + 1)
         self.report.problems.append(message)
-        self.emit({"event": "problem", "kind": kind, "message": message})
+        self.emit(Problem(kind, message))
 
     def select(self, path: Path, done: set[str]) -> list[Question]:
         """The well-formed questions not answered yet; the rest are reported or counted."""
@@ -209,8 +204,6 @@ class _Run:
         path = Path(ref).expanduser()
         if not path.is_file():
             return self.library.store.resolve(ref).id, None
-        from agents.ingest.runner import file_document_id
-
         doc_id = file_document_id(path)
         try:
             if doc_id and self.library.store.get_document(doc_id).ready:
@@ -244,18 +237,17 @@ class _Run:
         return ids, errors
 
     async def ingest(self, path: Path) -> str:
-        self.emit({"event": "ingest_start", "path": str(path)})
+        self.emit(FileIngesting(str(path)))
         error = None
         try:
             report = await self.library.aingest(
-                path, lambda event: self.emit({"event": "ingest_event", "path": str(path),
-                                               "data": event})
-            )  # fmt: skip
+                path, lambda event: self.emit(FileIngesting(str(path), event))
+            )
         except TomeError as exc:
             error = exc.message
             raise
         finally:
-            self.emit({"event": "ingest_done", "path": str(path), "error": error})
+            self.emit(FileIngesting(str(path), finished=True, error=error))
         self.report.ingested.append(report.id)
         return report.id
 
@@ -263,10 +255,7 @@ class _Run:
         self, jobs: list[tuple[Question, list[str]]], out_path: Path, strategy: str | None,
         limit: int,
     ) -> None:  # fmt: skip
-        from agents.answer.runner import answer_question
-
-        ctx = await self.library.acontext()
-        self.emit({"event": "answering", "total": len(jobs)})
+        self.emit(AnsweringStarted(len(jobs)))
         pending = iter(jobs)
         writer = LogAppender(out_path)
         lock = asyncio.Lock()
@@ -274,16 +263,16 @@ class _Run:
         async def worker() -> None:
             for q, ids in pending:
                 try:
-                    answer = await answer_question(ctx, q.question, ids, q.strategy or strategy)
-                    record = await asyncio.to_thread(answer_record, ctx.store, q, ids, answer)
+                    answer = await self.library.aask(q.question, ids, q.strategy or strategy)
+                    record = answer_record(q, ids, answer)
                 except TomeError as exc:
                     self.problem("failed", f"{q.label}: {exc.message}")
-                    self.emit({"event": "failed", "id": q.id, "line": q.line})
+                    self.emit(QuestionDone(q.id, ok=False, line=q.line))
                     continue
                 async with lock:
                     await asyncio.to_thread(writer.write, record)
                 self.report.answered += 1
-                self.emit({"event": "answered", "id": q.id, "line": q.line})
+                self.emit(QuestionDone(q.id, ok=True, line=q.line))
 
         await _run_workers(worker, min(limit, len(jobs)), writer)
 
@@ -300,7 +289,7 @@ async def _run_workers(worker: Callable[[], Any], count: int, writer: LogAppende
         writer.close()
 
 
-async def run_batch(
+async def abatch(
     library: Library,
     questions_path: Path,
     out_path: Path,
@@ -335,3 +324,19 @@ async def run_batch(
     await run.answer_all(jobs, out_path, strategy, limit)
     run.report.seconds = round(time.perf_counter() - started, 3)
     return run.report
+
+
+def batch(
+    library: Library,
+    questions_path: Path,
+    out_path: Path,
+    *,
+    strategy: str | None = None,
+    concurrency: int | None = None,
+    on_event: EventCallback | None = None,
+) -> BatchReport:
+    """The sync `abatch`, on the library's event loop."""
+    return library.run(
+        abatch(library, Path(questions_path), Path(out_path), strategy=strategy,
+               concurrency=concurrency, on_event=on_event)
+    )  # fmt: skip

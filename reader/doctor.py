@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reader.errors import TomeError
-from reader.settings import Settings
+from reader.core.errors import TomeError
+from reader.core.settings import Settings
 
 
 @dataclass
@@ -34,14 +34,14 @@ def _endpoint(settings: Settings) -> str:
 
 
 def _embedded_model(settings: Settings) -> str:
-    from reader.local_model import MODELS, model_path
+    from reader.llm.embedded import MODELS, model_path
 
     path = model_path(settings)
     return f"{path} (sha256 {MODELS[settings.embedded.model].sha256[:12]}… verified)"
 
 
 def _tiktoken(settings: Settings) -> str:
-    from reader.tokens import count_tokens
+    from reader.core.tokens import count_tokens
 
     n = count_tokens("tome reads long documents.", settings.pages.encoding)
     return f"{settings.pages.encoding} offline ({n} tokens in a test sentence)"
@@ -64,7 +64,7 @@ def _memory(settings: Settings) -> str:
 
 
 def _round_trip(settings: Settings) -> str:
-    from reader.llm import open_chat_model
+    from reader.llm.client import open_chat_model
 
     async def ask() -> tuple[str, float]:
         model = open_chat_model(settings)

@@ -72,8 +72,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tome-bench-cost-"))
     os.environ["TOME_HOME"] = str(work / "home")
 
-    from reader.api import Library
     from reader.eval.niah import NEEDLES, haystack, plant
+    from reader.library import Library
 
     needle, question, _ = NEEDLES[0]
     rows = []

@@ -28,8 +28,8 @@ DEFAULT = ROOT.parent / "shared" / "data" / "literaryqa" / "pg41_the_legend_of_s
 
 
 def repeated(source: Path, tokens: int, into: Path) -> Path:
+    from reader.core.tokens import count_tokens
     from reader.documents import load_document
-    from reader.tokens import count_tokens
 
     body = load_document(source).text
     per_copy = count_tokens(body)
@@ -54,9 +54,9 @@ def main() -> None:
         os.environ["TOME_BASE_URL"] = args.base_url
     source = repeated(args.file, args.tokens, work) if args.tokens else args.file
 
-    from reader.api import Library
+    from reader.core.tokens import count_tokens
     from reader.documents import load_document
-    from reader.tokens import count_tokens
+    from reader.library import Library
 
     doc_tokens = count_tokens(load_document(source).text)
     library = Library()

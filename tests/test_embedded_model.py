@@ -7,12 +7,13 @@ import importlib.util
 import pytest
 from pydantic import BaseModel
 
-from reader.llm import open_chat_model
-from reader.local_model import stop_server
-from reader.settings import load_settings
+from reader.core.settings import load_settings
+from reader.llm.client import open_chat_model
+from reader.llm.embedded import stop_server
 
 pytestmark = [
     pytest.mark.model,
+    pytest.mark.timeout(600),
     pytest.mark.skipif(
         importlib.util.find_spec("llama_cpp") is None, reason="the local extra is not installed"
     ),

@@ -8,10 +8,10 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from reader.errors import ModelError, StructuredOutputError
-from reader.llm import OpenAIChatModel
-from reader.settings import LLMSettings
-from reader.usage import metered
+from reader.core.errors import ModelError, StructuredOutputError
+from reader.core.settings import LLMSettings
+from reader.core.usage import metered
+from reader.llm.client import OpenAIChatModel
 from tests.openai_stub import StubReply, openai_stub
 
 

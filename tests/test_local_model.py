@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reader import local_model
-from reader.errors import ModelNotInstalledError
-from reader.local_model import EmbeddedModel, model_path
-from reader.settings import load_settings
+from reader.core.errors import ModelNotInstalledError
+from reader.core.settings import load_settings
+from reader.llm import embedded as local_model
+from reader.llm.embedded import EmbeddedModel, model_path
 
 
 @pytest.fixture

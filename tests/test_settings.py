@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.errors import ConfigError
-from reader.settings import load_settings
+from reader.core.errors import ConfigError
+from reader.core.settings import load_settings
 
 
 def test_defaults_and_home_from_env(tome_home: Path) -> None:
@@ -15,7 +15,6 @@ def test_defaults_and_home_from_env(tome_home: Path) -> None:
     assert settings.home == tome_home
     assert settings.uses_embedded_model
     assert settings.pages.target_tokens == 1000
-    assert settings.checkpoint_path == tome_home / "checkpoints.sqlite"
 
 
 def test_short_and_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:

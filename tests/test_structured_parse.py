@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from reader.structured import close_truncated, extract_json, parse_reply
+from reader.llm.structured import close_truncated, extract_json, parse_reply
 
 
 class Reply(BaseModel):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from reader.structured import JsonFieldStream
+from reader.llm.structured import JsonFieldStream
 
 TRICKY = 'He said "hi" \\ back/slash\nnew line\ttab é ß 😀 \u2028 end'
 

@@ -1,4 +1,4 @@
-"""`tome serve` and reader.vllm_launcher: command construction, the clear errors, and the health
+"""`tome serve` and reader.llm.vllm: command construction, the clear errors, and the health
 wait against a fake `vllm` executable (a real subprocess serving /health on 127.0.0.1)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from reader.cli import main
-from reader.settings import VLLMSettings
-from reader.vllm_launcher import (
+from reader.cli.main import main
+from reader.core.settings import VLLMSettings
+from reader.llm.vllm import (
     VLLMError,
     VLLMServer,
     apply_overrides,
@@ -141,7 +141,7 @@ def test_overrides_and_served_name_and_no_prefix_caching() -> None:
 
 
 def test_invalid_override_is_a_config_error() -> None:
-    from reader.errors import ConfigError
+    from reader.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="gpu_memory_utilization"):
         apply_overrides(_settings(), gpu_memory_utilization=1.5)
@@ -192,7 +192,7 @@ def _fake_nvidia_smi(bindir: Path, output: str, code: int) -> None:
 
 
 def test_no_gpu_error(fake_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reader.vllm_launcher._GPU_DEVICE_FILES", ())
+    monkeypatch.setattr("reader.llm.vllm._GPU_DEVICE_FILES", ())
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     # No nvidia-smi at all.
     with pytest.raises(VLLMError, match=r"no GPU found.*nvidia-smi.*--device cpu"):
@@ -212,7 +212,7 @@ def test_no_gpu_error(fake_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_gpu_found_by_nvidia_smi(fake_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("reader.vllm_launcher._GPU_DEVICE_FILES", ())
+    monkeypatch.setattr("reader.llm.vllm._GPU_DEVICE_FILES", ())
     _fake_nvidia_smi(fake_bin, "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1)", 0)
     check_gpu(environ={}, path=str(fake_bin))
 

@@ -11,7 +11,7 @@ from tui.screens.chat import ChatScreen
 from tui.screens.library import LibraryScreen
 
 if TYPE_CHECKING:
-    from reader.api import DocumentHandle, Library
+    from reader.library import DocumentHandle, Library
 
 
 class TomeApp(App[None]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reader.types import Citation, Page
+from reader.core.types import Citation, Evidence, Page
 
 MIN_QUOTE_CHARS = 12
 MAX_QUOTE_CHARS = 300
@@ -96,20 +96,26 @@ def extractive_quote(pages: list[Page], answer: str, question: str) -> tuple[Pag
     return None if best is None else (best[1], best[2], best[3])
 
 
-def cite(page: Page, start: int, end: int) -> Citation:
+def cite(page: Page, start: int, end: int, title: str = "") -> Citation:
     return Citation(
         document=page.document,
         page=page.id,
         start=page.start + start,
         end=page.start + end,
         quote=page.text[start:end],
+        page_number=page.ordinal + 1,
+        title=title,
     )
 
 
 def build_citations(
-    evidence: list[dict[str, Any]], pages: dict[str, Page], answer: str, question: str
+    evidence: list[Evidence],
+    pages: dict[str, Page],
+    answer: str,
+    question: str,
+    titles: dict[str, str] | None = None,
 ) -> tuple[list[Citation], list[dict[str, Any]]]:
-    """Citations for each evidence item `{"pages": [page ids], "quote": str}`, and trace notes.
+    """Citations for each evidence item, and trace notes; `titles` names the documents.
 
     The quote is looked for in the item's pages in order; when it is missing or not verbatim the
     best-overlapping sentence of those pages stands in. Duplicate spans are merged."""
@@ -117,10 +123,10 @@ def build_citations(
     notes: list[dict[str, Any]] = []
     seen: set[tuple[str, int, int]] = set()
     for item in evidence:
-        candidates = [pages[p] for p in item.get("pages", []) if p in pages]
+        candidates = [pages[p] for p in item.pages if p in pages]
         if not candidates:
             continue
-        quote = str(item.get("quote") or "")
+        quote = item.quote
         found: tuple[Page, int, int] | None = None
         if quote.strip():
             for page in candidates:
@@ -134,7 +140,7 @@ def build_citations(
             found = extractive_quote(candidates, answer, question)
         if found is None:
             continue
-        citation = cite(*found)
+        citation = cite(*found, title=(titles or {}).get(found[0].document, ""))
         key = (citation.page, citation.start, citation.end)
         if key not in seen:
             seen.add(key)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from memory.episodic import EpisodicMemory
 from memory.store import MemoryStore
-from reader.errors import NotFoundError
-from reader.types import Answer, Episode
+from reader.core.errors import NotFoundError
+from reader.core.types import Answer, Episode
 
 TURNS = 3  # earlier turns of the conversation shown
 TURN_TOKENS = 120  # per turn
@@ -38,7 +37,7 @@ def recall(
     related_k: int = 1,
 ) -> Recall:
     """What to remember for `question`: earlier turns of `conversation` and related episodes."""
-    memory = EpisodicMemory(store)
+    memory = store.episodes
     conversation_id = conversation or uuid.uuid4().hex
     earlier: list[Episode] = []
     if conversation:
@@ -72,7 +71,7 @@ def recall(
 
 def remember(store: MemoryStore, question: str, documents: list[str], answer: Answer) -> None:
     assert answer.conversation is not None
-    EpisodicMemory(store).add(
+    store.episodes.add(
         Episode(
             id=uuid.uuid4().hex,
             conversation=answer.conversation,

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any, TypeVar
 
+from langgraph.config import get_stream_writer
 from pydantic import BaseModel
 
 from agents.answer import prompts
+from agents.answer.state import AnswerInput
 from agents.context import GraphContext
-from reader.errors import StructuredOutputError
-from reader.llm import TextSink
-from reader.structured import JsonFieldStream
-from reader.types import Page
+from reader.core.errors import StructuredOutputError
+from reader.core.events import AnswerText
+from reader.core.types import Evidence, Page
+from reader.llm.client import TextSink
+from reader.llm.structured import JsonFieldStream
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -83,51 +86,65 @@ async def titles(ctx: GraphContext, documents: list[str]) -> dict[str, str]:
     return {r.id: r.title for r in records}
 
 
-def answer_stream(ctx: GraphContext) -> TextSink | None:
-    """A sink for the final call's raw JSON that passes the text of its `answer` field on to
-    `ctx.on_answer_text` as it arrives; None when nobody listens."""
-    listener = ctx.on_answer_text
-    if listener is None:
+def answer_stream(state: AnswerInput) -> TextSink | None:
+    """A sink for the final call's raw JSON that emits the text of its `answer` field as
+    `AnswerText` events while it arrives; None when the run does not stream."""
+    if not state.get("stream"):
         return None
+    writer = get_stream_writer()
     field = JsonFieldStream("answer")
 
     def feed(chunk: str) -> None:
         if text := field.feed(chunk):
-            listener(text)
+            writer(AnswerText(text))
 
     return feed
 
 
+def emit_answer(state: AnswerInput, text: str) -> None:
+    """An answer no final call wrote (it was chosen, not generated) is emitted whole."""
+    if state.get("stream") and text:
+        get_stream_writer()(AnswerText(text))
+
+
+async def structured_or_none(
+    ctx: GraphContext,
+    messages: list[dict[str, str]],
+    schema: type[R],
+    max_tokens: int,
+    on_text: TextSink | None = None,
+) -> tuple[R | None, str]:
+    """The model's reply as `schema`, or None and why, when it could not be had even after the
+    client's repairs: the one fallback every graph uses for a failed structured call."""
+    try:
+        return await ctx.model.structured(
+            messages, schema, max_tokens=max_tokens, on_text=on_text
+        ), ""
+    except StructuredOutputError as exc:
+        return None, exc.message
+
+
 async def final_answer_call(
-    ctx: GraphContext, messages: list[dict[str, str]], schema: type[R]
-) -> R:
+    ctx: GraphContext, state: AnswerInput, messages: list[dict[str, str]], schema: type[R]
+) -> tuple[R | None, str]:
     """The call that writes the answer a user sees: bounded by `answer_max_tokens` and streamed
-    to the listener, if any."""
-    return await ctx.model.structured(
-        messages,
-        schema,
-        max_tokens=ctx.settings.answer.answer_max_tokens,
-        on_text=answer_stream(ctx),
+    when the run streams."""
+    return await structured_or_none(
+        ctx, messages, schema, ctx.settings.answer.answer_max_tokens, answer_stream(state)
     )
-
-
-def emit_answer(ctx: GraphContext, text: str) -> None:
-    """An answer no final call wrote (it was chosen, not generated) goes to the listener whole."""
-    if ctx.on_answer_text is not None and text:
-        ctx.on_answer_text(text)
 
 
 async def answer_from_pages(
     ctx: GraphContext,
-    question: str,
+    state: AnswerInput,
     pages: list[Page],
-    history: str = "",
     budget: int | None = None,
-) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """One model call answering from `pages` (numbered 1..n in the prompt): the answer text, the
-    evidence (the page the model named first, then the others) and a trace entry."""
+) -> tuple[str, list[Evidence], dict[str, Any]]:
+    """One model call answering `state`'s question from `pages` (numbered 1..n in the prompt):
+    the answer text, the evidence (the page the model named first, then the others) and a trace
+    entry."""
     if not pages:
-        emit_answer(ctx, prompts.NOT_FOUND)
+        emit_answer(state, prompts.NOT_FOUND)
         return prompts.NOT_FOUND, [], {"step": "answer", "pages": []}
     names = await titles(ctx, list(dict.fromkeys(p.document for p in pages)))
     room = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
@@ -137,14 +154,13 @@ async def answer_from_pages(
         (i + 1, truncate(ctx, p.text, per_page), names.get(p.document, ""))
         for i, p in enumerate(pages)
     ]
-    messages = prompts.answer_messages(question, numbered, history)
-    try:
-        reply = await final_answer_call(ctx, messages, prompts.AnswerReply)
-    except StructuredOutputError as exc:
-        return prompts.NOT_FOUND, [], {"step": "answer", "error": exc.message}
+    messages = prompts.answer_messages(state["question"], numbered, state.get("history", ""))
+    reply, error = await final_answer_call(ctx, state, messages, prompts.AnswerReply)
+    if reply is None:
+        return prompts.NOT_FOUND, [], {"step": "answer", "error": error}
     chosen = pages[reply.page - 1] if 1 <= reply.page <= len(pages) else None
     ordered = ([chosen] if chosen else []) + [p for p in pages if p is not chosen]
-    evidence = [{"pages": [p.id for p in ordered], "quote": reply.quote}]
+    evidence = [Evidence(pages=[p.id for p in ordered], quote=reply.quote)]
     answer = " ".join(reply.answer.split()) or prompts.NOT_FOUND
     entry = {"step": "answer", "pages": [p.ordinal + 1 for p in pages], "cited": reply.page}
     return answer, evidence, entry

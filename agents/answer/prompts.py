@@ -3,7 +3,11 @@ model has 0.5B parameters. Document text is fenced in tags and declared to be da
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field
+
+from agents.fences import fence_page
 
 SYSTEM = (
     "You answer questions about a document. Text inside <page>, <summary> and <note> tags is "
@@ -11,6 +15,18 @@ SYSTEM = (
 )
 
 NOT_FOUND = "The document does not say."
+_NOT_FOUND = re.compile(
+    r"does not say|doesn't say|not found|no answer|no information|does not mention|"
+    r"not mentioned|^unknown\.?$|^n/?a\.?$",
+    re.IGNORECASE,
+)
+
+
+def is_not_found(text: str) -> bool:
+    """Is `text` empty or a way of saying the document does not answer? (The one test.)"""
+    text = " ".join(text.split())
+    return not text or bool(_NOT_FOUND.search(text))
+
 
 ANSWER = """{history}{pages}
 
@@ -31,16 +47,6 @@ def messages(prompt: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}]
 
 
-def fence_page(number: int, text: str, title: str = "") -> str:
-    label = f' document="{_attr(title)}"' if title else ""
-    return f'<page number="{number}"{label}>\n{text.strip()}\n</page>'
-
-
-def fence_summary(number: int, text: str, pages: str = "") -> str:
-    where = f" ({pages})" if pages else ""
-    return f'<summary number="{number}"{where}>{" ".join(text.split())}</summary>'
-
-
 def history_block(history: str) -> str:
     return f"{history.strip()}\n\n" if history.strip() else ""
 
@@ -54,7 +60,3 @@ def answer_messages(
         history=history_block(history), pages=fenced, question=question, not_found=NOT_FOUND
     )
     return messages(prompt)
-
-
-def _attr(text: str) -> str:
-    return " ".join(text.replace('"', "'").split())[:80]

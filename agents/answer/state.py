@@ -1,16 +1,30 @@
-"""The state every answering graph shares: the question in, an answer and its evidence out."""
+"""The contract every answering graph shares: `AnswerInput` in, `AnswerOutput` out; each
+strategy's own state extends `AnswerState` with its working fields."""
 
 from __future__ import annotations
 
 import operator
 from typing import Annotated, Any, TypedDict
 
+from reader.core.types import Evidence
 
-class AnswerState(TypedDict, total=False):
+Trace = Annotated[list[dict[str, Any]], operator.add]
+
+
+class AnswerInput(TypedDict, total=False):
     question: str
     query: str  # the retrieval query: the question plus the conversation's last turn
     history: str  # earlier turns and related past exchanges, already bounded, for the prompts
     documents: list[str]  # ready document ids
+    stream: bool  # emit the final answer's text as `AnswerText` events while it is written
+    trace: Trace
+
+
+class AnswerOutput(TypedDict, total=False):
     answer: str
-    evidence: Annotated[list[dict[str, Any]], operator.add]  # {"pages": [page ids], "quote": str}
-    trace: Annotated[list[dict[str, Any]], operator.add]
+    evidence: Annotated[list[Evidence], operator.add]
+    trace: Trace
+
+
+class AnswerState(AnswerInput, AnswerOutput, total=False):
+    pass

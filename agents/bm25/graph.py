@@ -9,6 +9,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.pages import answer_from_pages, document_pages
+from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
 from agents.rag.state import RagState
 from memory.bm25 import rank
@@ -22,16 +23,19 @@ async def retrieve_and_answer(state: RagState, runtime: Runtime[GraphContext]) -
     scored = rank(query, [p.text for p in pages])[:k]
     best = [pages[i] for i, _ in scored]
     found = [[pages[i].document[:12], pages[i].ordinal + 1, round(s, 2)] for i, s in scored]
-    text, evidence, entry = await answer_from_pages(
-        ctx, state["question"], best, state.get("history", "")
-    )
+    text, evidence, entry = await answer_from_pages(ctx, state, best)
     trace = {"step": "retrieve", "bm25": True, "k": k, "pages": found}
     return {"answer": text, "evidence": evidence, "trace": [trace, entry]}
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(RagState, context_schema=GraphContext)
+    graph = StateGraph(
+        RagState, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
+    )
     graph.add_node("retrieve_and_answer", retrieve_and_answer)
     graph.add_edge(START, "retrieve_and_answer")
     graph.add_edge("retrieve_and_answer", END)
     return graph
+
+
+graph = build_graph().compile()

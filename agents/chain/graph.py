@@ -16,15 +16,18 @@ from agents.answer.pages import (
     document_pages,
     final_answer_call,
     pack,
+    pages_in_order,
     titles,
     truncate,
     window_budget,
 )
-from agents.answer.prompts import NOT_FOUND, fence_page
+from agents.answer.prompts import NOT_FOUND
+from agents.answer.state import AnswerInput, AnswerOutput
 from agents.chain import prompts
 from agents.chain.state import ChainState
 from agents.context import GraphContext
-from reader.errors import StructuredOutputError
+from agents.fences import fence_page
+from reader.core.types import Evidence
 
 _PAGE_REF = re.compile(r"\bp(?:age|\.)?\s*(\d{1,5})\b", re.IGNORECASE)
 CITED_PAGES = 5
@@ -47,9 +50,7 @@ async def plan(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str, A
 async def work(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     labels = state["groups"][state["index"]]
-    ids = [state["pages"][n - 1] for n in labels]
-    pages = await asyncio.to_thread(ctx.store.pages_by_id, ids)
-    pages.sort(key=lambda p: ids.index(p.id))
+    pages = await pages_in_order(ctx, [state["pages"][n - 1] for n in labels])
     names = await titles(ctx, state["documents"])
     fenced = "\n".join(
         fence_page(n, p.text, names.get(p.document, "")) for n, p in zip(labels, pages, strict=True)
@@ -75,12 +76,12 @@ async def manage(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str,
     note = state.get("note", "")
     messages = prompts.manager_messages(state["question"], note, state.get("history", ""))
     trace: dict[str, Any] = {"step": "manage"}
-    try:
-        reply = await final_answer_call(ctx, messages, prompts.ManagerReply)
+    reply, error = await final_answer_call(ctx, state, messages, prompts.ManagerReply)
+    if reply is not None:
         answer, page = " ".join(reply.answer.split()), reply.page
-    except StructuredOutputError as exc:  # the note itself is the best answer left
+    else:  # the note itself is the best answer left
         answer, page = note or NOT_FOUND, 0
-        trace["error"] = exc.message
+        trace["error"] = error
     total = len(state["pages"])
     refs = [page] + [int(m) for m in _PAGE_REF.findall(note)]
     cited = [n for n in dict.fromkeys(refs) if 1 <= n <= total][:CITED_PAGES]
@@ -90,13 +91,18 @@ async def manage(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str,
         ctx.store.search_pages, f"{state['question']} {answer}", state["documents"], SEARCHED
     )
     candidates = [state["pages"][n - 1] for n in cited] + [h.page.id for h in hits]
-    evidence = [{"pages": list(dict.fromkeys(candidates)), "quote": ""}] if candidates else []
+    evidence = [Evidence(pages=list(dict.fromkeys(candidates)))] if candidates else []
     trace.update(note=note[:500], cited=cited)
     return {"answer": answer or NOT_FOUND, "evidence": evidence, "trace": [trace]}
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(ChainState, context_schema=GraphContext)
+    graph = StateGraph(
+        ChainState,
+        context_schema=GraphContext,
+        input_schema=AnswerInput,
+        output_schema=AnswerOutput,
+    )
     graph.add_node("plan", plan)
     graph.add_node("work", work)
     graph.add_node("manage", manage)
@@ -105,3 +111,6 @@ def build_graph() -> StateGraph:
     graph.add_conditional_edges("work", after_work, ["work", "manage"])
     graph.add_edge("manage", END)
     return graph
+
+
+graph = build_graph().compile()

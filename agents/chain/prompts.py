@@ -5,13 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agents.answer.prompts import history_block, messages
+from agents.fences import fence
 
 WORKER = """{history}Question: {question}
 
 Your note so far:
-<note>
 {note}
-</note>
 
 The next pages of the document:
 {pages}
@@ -21,9 +20,7 @@ from these pages that help answer it, each with its page number like (p. 12). Us
 {words} words. Write only the note."""
 
 MANAGER = """{history}Notes taken while reading the whole document in order:
-<note>
 {note}
-</note>
 
 Question: {question}
 
@@ -40,14 +37,14 @@ def worker_messages(
     question: str, note: str, pages: str, words: int, history: str = ""
 ) -> list[dict[str, str]]:
     prompt = WORKER.format(
-        history=history_block(history), question=question, note=note or "(empty)", pages=pages,
-        words=words,
+        history=history_block(history), question=question,
+        note=fence("note", note or "(empty)"), pages=pages, words=words,
     )  # fmt: skip
     return messages(prompt)
 
 
 def manager_messages(question: str, note: str, history: str = "") -> list[dict[str, str]]:
     prompt = MANAGER.format(
-        history=history_block(history), note=note or "(empty)", question=question
+        history=history_block(history), note=fence("note", note or "(empty)"), question=question
     )
     return messages(prompt)

@@ -9,6 +9,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.pages import answer_from_pages, document_pages, window_budget
+from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
@@ -22,16 +23,19 @@ async def read_front(state: RagState, runtime: Runtime[GraphContext]) -> dict[st
         if used < budget:
             pages.append(page)  # the last one is cut to the budget by answer_from_pages
         used += page.tokens or ctx.model.count_tokens(page.text)
-    text, evidence, entry = await answer_from_pages(
-        ctx, state["question"], pages, state.get("history", ""), budget=budget
-    )
+    text, evidence, entry = await answer_from_pages(ctx, state, pages, budget=budget)
     trace = {"step": "read", "pages": len(pages), "of": len(every), "truncated": used > budget}
     return {"answer": text, "evidence": evidence, "trace": [trace, entry]}
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(RagState, context_schema=GraphContext)
+    graph = StateGraph(
+        RagState, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
+    )
     graph.add_node("read_front", read_front)
     graph.add_edge(START, "read_front")
     graph.add_edge("read_front", END)
     return graph
+
+
+graph = build_graph().compile()

@@ -1,9 +1,10 @@
 """The ingestion graph: pages → gists (map, in parallel with `Send`) → summary tree (reduce, one
 level at a time) → ready.
 
-Every node writes its result to the store as soon as it has it, and node ids are deterministic, so
-work is never done twice: LangGraph's SQLite checkpointer resumes an interrupted run where it
-stopped, and even without a checkpoint the graph skips gists and summaries the store already has.
+Resuming is the store's job, and only the store's: every node writes its result there as soon as
+it has it, under a deterministic id, and skips what is already stored. A run that crashed (or was
+killed) is simply run again from the start: `prepare` finds the pages stored, `dispatch_gists`
+sends only the pages without a gist, and `reduce` finds the lowest level left to summarise.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from agents.context import GraphContext
 from agents.ingest import prompts
 from agents.ingest.grouping import node_id, parent_for, plan_groups
 from agents.ingest.state import GistTask, IngestState, SummaryTask
-from reader.errors import NotFoundError, StructuredOutputError
-from reader.types import Node, Page
+from reader.core.errors import NotFoundError
+from reader.core.events import IngestFinished, IngestStarted, LevelStarted, PageGisted
+from reader.core.types import Node, Page
+from reader.documents import load_document, paginate
 
 GIST_WORDS = 70
 SUMMARY_WORDS = 110
 
 
 async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    from reader.documents import load_document, paginate
-
     ctx = runtime.context
     document = await asyncio.to_thread(load_document, state["source"])
     pages = await asyncio.to_thread(paginate, document, ctx.settings.pages)
@@ -37,8 +38,10 @@ async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[st
         await asyncio.to_thread(ctx.store.set_status, document.id, "ingesting")
     done = await asyncio.to_thread(ctx.store.nodes, document.id, 1)
     get_stream_writer()(
-        {"event": "start", "document": document.id, "pages": len(pages), "done": len(done),
-         "tokens": sum(p.tokens for p in pages)}
+        IngestStarted(
+            document=document.id, pages=len(pages), done=len(done),
+            tokens=sum(p.tokens for p in pages), resumed=bool(done),
+        )
     )  # fmt: skip
     return {
         "doc_id": document.id,
@@ -92,19 +95,15 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
     page = Page.model_validate(task["page"])
     gist_id = node_id(page.document, 1, page.ordinal)
     writer = get_stream_writer()
-    if await asyncio.to_thread(_stored, ctx, gist_id):
-        # Stored by a run that crashed before LangGraph checkpointed this task's result.
-        writer({"event": "page", "ordinal": page.ordinal, "ok": True, "tokens": page.tokens})
-        return {"gists": [gist_id]}
+    if await asyncio.to_thread(_stored, ctx, gist_id):  # by a run alongside, since dispatch
+        writer(PageGisted(page.ordinal, ok=True, tokens=page.tokens))
+        return {}
     messages = prompts.gist_messages(
         task["title"], task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS
     )
-    try:
-        summary, reason = await _summarise(ctx, messages, ctx.settings.ingest.gist_max_tokens)
-    except StructuredOutputError as exc:
-        summary, reason = None, exc.message
+    summary, reason = await _summarise(ctx, messages, ctx.settings.ingest.gist_max_tokens)
     if summary is None:
-        writer({"event": "page", "ordinal": page.ordinal, "ok": False, "error": reason})
+        writer(PageGisted(page.ordinal, ok=False, error=reason))
         return {"failures": [{"page": page.id, "ordinal": page.ordinal, "error": reason}]}
     node = Node(
         id=gist_id,
@@ -118,8 +117,8 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
         chapter=page.chapter,
     )
     await asyncio.to_thread(ctx.store.put_nodes, [node])
-    writer({"event": "page", "ordinal": page.ordinal, "ok": True, "tokens": page.tokens})
-    return {"gists": [node.id]}
+    writer(PageGisted(page.ordinal, ok=True, tokens=page.tokens))
+    return {}
 
 
 def _stored(ctx: GraphContext, node: str) -> bool:
@@ -150,10 +149,7 @@ async def summarise(task: SummaryTask, runtime: Runtime[GraphContext]) -> dict[s
     )
     summary: str | None = children[0].summary if len(children) == 1 else None
     if summary is None:
-        try:
-            summary, _ = await _summarise(ctx, messages, ctx.settings.ingest.summary_max_tokens)
-        except StructuredOutputError:
-            summary = None
+        summary, _ = await _summarise(ctx, messages, ctx.settings.ingest.summary_max_tokens)
     parent.summary = summary or _fallback_summary(children, SUMMARY_WORDS)
     for child in children:
         child.parent = parent.id
@@ -188,10 +184,8 @@ async def reduce(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str
             await asyncio.to_thread(ctx.store.put_nodes, stale)
         nodes = [existing[e] for e in expected]
         level += 1
-    if len(nodes) == 1:
-        stats = {"pages": state["page_count"], "gists": state["page_count"], "depth": level}
-        await asyncio.to_thread(ctx.store.set_status, doc_id, "ready", stats)
-        get_stream_writer()({"event": "done", "depth": level})
+    if len(nodes) == 1:  # the runner marks the document ready, once, with the run's report
+        get_stream_writer()(IngestFinished(depth=level))
         return {"status": "ready", "level": level}
     return {"level": level}
 
@@ -208,7 +202,7 @@ async def dispatch_level(state: IngestState, runtime: Runtime[GraphContext]) -> 
         nodes, ctx.settings.ingest.group_tokens, ctx.model.count_tokens, by_chapter=level == 1
     )
     chapters = state.get("chapters", [])
-    get_stream_writer()({"event": "level", "level": level + 1, "nodes": len(groups)})
+    get_stream_writer()(LevelStarted(level=level + 1, nodes=len(groups)))
     sends = []
     for ordinal, children in enumerate(groups):
         parent = parent_for(doc_id, level + 1, ordinal, children)
@@ -242,3 +236,6 @@ def build_graph() -> StateGraph:
     graph.add_conditional_edges("reduce", dispatch_level, ["summarise", END])
     graph.add_edge("summarise", "reduce")
     return graph
+
+
+graph = build_graph().compile()

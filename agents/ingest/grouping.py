@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from reader.types import Node
+from reader.core.types import Node
 
 
 def node_id(doc_id: str, level: int, ordinal: int) -> str:

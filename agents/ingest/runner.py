@@ -1,4 +1,5 @@
-"""Run the ingestion graph for one file: resume an interrupted run, stream progress, report."""
+"""Run the ingestion graph for one file: finish what an interrupted run left, stream progress,
+report."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import BaseModel
 
 from agents.context import GraphContext
-from agents.ingest.graph import build_graph
-from reader.errors import NotFoundError, TomeError
-from reader.usage import metered
+from agents.ingest.graph import graph
+from reader.core.errors import NotFoundError, TomeError
+from reader.core.events import IngestEvent
+from reader.core.usage import metered
 
-ProgressCallback = Callable[[dict[str, Any]], None]
+ProgressCallback = Callable[[IngestEvent], None]
 
 
 class IngestFailedError(TomeError):
@@ -64,37 +64,22 @@ async def ingest_file(
             llm_calls=0, prompt_tokens=0, completion_tokens=0, llm_seconds=0.0,
             wall_seconds=time.perf_counter() - started, skipped=True,
         )  # fmt: skip
-    ctx.settings.home.mkdir(parents=True, exist_ok=True)
     config: dict[str, Any] = {
-        "configurable": {"thread_id": doc_id},
         "max_concurrency": ctx.settings.ingest.concurrency,
         "recursion_limit": 200,
     }
-    # A generous busy timeout: writes of tasks still finishing while a failed run unwinds
-    # can briefly contend for the file's write lock.
-    async with aiosqlite.connect(str(ctx.settings.checkpoint_path), timeout=60) as conn:
-        saver = AsyncSqliteSaver(conn)
-        app = build_graph().compile(checkpointer=saver)
-        snapshot = await app.aget_state(config)
-        if snapshot.next:
-            graph_input: dict[str, Any] | None = None  # resume the interrupted run
-            if on_event is not None and existing is not None:
-                done = len(store.nodes(doc_id, 1))
-                on_event({"event": "start", "document": doc_id, "pages": existing.pages,
-                          "done": done, "tokens": existing.tokens, "resumed": True})  # fmt: skip
-        else:
-            await saver.adelete_thread(doc_id)
-            graph_input = {"source": str(path)}
-        final: dict[str, Any] = {}
-        with metered() as meter:
-            async for mode, event in app.astream(
-                graph_input, config, context=ctx, stream_mode=["custom", "values"]
-            ):
-                if mode == "custom" and on_event is not None:
-                    on_event(event)
-                elif mode == "values":
-                    final = event
-        await saver.adelete_thread(doc_id)
+    final: dict[str, Any] = {}
+    with metered() as meter:
+        # No checkpointer: the store is the one record of finished work. Every node writes its
+        # result there under a deterministic id before it returns, and the graph skips what is
+        # stored, so a rerun from the start after a crash or `kill -9` redoes nothing finished.
+        async for mode, event in graph.astream(
+            {"source": str(path)}, config, context=ctx, stream_mode=["custom", "values"]
+        ):
+            if mode == "custom" and on_event is not None:
+                on_event(event)
+            elif mode == "values":
+                final = event
     usage = meter.usage
     failures = final.get("failures") or []
     if failures:

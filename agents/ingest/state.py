@@ -13,7 +13,6 @@ class IngestState(TypedDict, total=False):
     title: str
     chapters: list[str]
     page_count: int
-    gists: Annotated[list[str], operator.add]
     failures: Annotated[list[dict[str, Any]], operator.add]
     level: int
     status: str

@@ -15,12 +15,13 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages, pages_in_order, words
+from agents.answer.pages import answer_from_pages, pages_in_order, structured_or_none, words
+from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
+from agents.fences import fence_summary
 from agents.lookup import prompts
 from agents.lookup.state import LookupState
-from reader.errors import StructuredOutputError
-from reader.types import Node
+from reader.core.types import Node
 
 GIST_WORDS = 60
 SECTION_WORDS = 40
@@ -97,23 +98,19 @@ async def sections(state: LookupState, runtime: Runtime[GraphContext]) -> dict[s
             break
     tops = [n for n in nodes if n.level == level]
     shown = [
-        f'<summary number="{i + 1}" pages="{n.first_page + 1}-{n.last_page + 1}">'
-        f"{words(n.summary, SECTION_WORDS)}</summary>"
+        fence_summary(
+            i + 1, words(n.summary, SECTION_WORDS), f"{n.first_page + 1}-{n.last_page + 1}"
+        )
         for i, n in enumerate(tops)
     ]
     messages = prompts.sections_messages(
         state["question"], shown, MAX_SECTIONS, state.get("history", "")
     )
-    try:
-        reply = await ctx.model.structured(messages, prompts.SectionChoice, max_tokens=40)
-        picked = [tops[i - 1] for i in dict.fromkeys(reply.sections) if 1 <= i <= len(tops)]
-    except StructuredOutputError:
-        picked = []
-    picked = picked[:MAX_SECTIONS]
+    reply, _ = await structured_or_none(ctx, messages, prompts.SectionChoice, 40)
+    chosen = dict.fromkeys(reply.sections if reply else [])
+    picked = [tops[i - 1] for i in chosen if 1 <= i <= len(tops)][:MAX_SECTIONS]
     gists = {g.first_page: g for g in nodes if g.level == 1}
-    suggested = await asyncio.to_thread(ctx.store.pages_by_id, state.get("suggested", []))
-    rank = {pid: i for i, pid in enumerate(state.get("suggested", []))}
-    suggested.sort(key=lambda p: rank[p.id])
+    suggested = await pages_in_order(ctx, state.get("suggested", []))
     wanted = [gists[p.ordinal] for p in suggested if p.ordinal in gists]
     for section in picked:
         wanted += [gists[o] for o in range(section.first_page, section.last_page + 1) if o in gists]
@@ -142,8 +139,7 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
     ctx = runtime.context
     gists = await asyncio.to_thread(ctx.store.get_nodes, state.get("gists", []))
     gists.sort(key=lambda g: (state["documents"].index(g.document), g.first_page))
-    suggested = state.get("suggested", [])
-    pages = await asyncio.to_thread(ctx.store.pages_by_id, suggested)
+    pages = await pages_in_order(ctx, state.get("suggested", []))
     suggested_keys = {(p.document, p.ordinal) for p in pages}
     single = len(state["documents"]) == 1
     labels: dict[int, tuple[str, int]] = {}
@@ -152,20 +148,14 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
         number = gist.first_page + 1 if single else i + 1
         labels[number] = (gist.document, gist.first_page)
         mark = "* " if (gist.document, gist.first_page) in suggested_keys else ""
-        lines.append(
-            f'<summary number="{number}">{mark}{words(gist.summary, GIST_WORDS)}</summary>'
-        )
+        lines.append(fence_summary(number, words(gist.summary, GIST_WORDS), mark=mark))
     n = ctx.settings.answer.max_pages_read
     messages = prompts.pages_messages(
         state["question"], lines, n, state.get("history", ""), marked=bool(suggested_keys)
     )
-    try:
-        reply = await ctx.model.structured(messages, prompts.PageChoice, max_tokens=60)
-        numbers = [x for x in dict.fromkeys(reply.pages) if x in labels][:n]
-    except StructuredOutputError:
-        numbers = []
-    rank = {pid: i for i, pid in enumerate(suggested)}
-    searched = [(p.document, p.ordinal) for p in sorted(pages, key=lambda p: rank[p.id])]
+    reply, _ = await structured_or_none(ctx, messages, prompts.PageChoice, 60)
+    numbers = [x for x in dict.fromkeys(reply.pages if reply else []) if x in labels][:n]
+    searched = [(p.document, p.ordinal) for p in pages]
     # The model's picks and retrieval's best pages, taken in turn: a small model's lazy pick
     # ("1, 2, 3") cannot crowd out the page retrieval is surest of.
     keys = _interleave([labels[x] for x in numbers], searched)[:n]
@@ -181,14 +171,17 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
 async def read(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     pages = await pages_in_order(ctx, state.get("pages", []))
-    text, evidence, entry = await answer_from_pages(
-        ctx, state["question"], pages, state.get("history", ""), budget=READ_BUDGET
-    )
+    text, evidence, entry = await answer_from_pages(ctx, state, pages, budget=READ_BUDGET)
     return {"answer": text, "evidence": evidence, "trace": [entry]}
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(LookupState, context_schema=GraphContext)
+    graph = StateGraph(
+        LookupState,
+        context_schema=GraphContext,
+        input_schema=AnswerInput,
+        output_schema=AnswerOutput,
+    )
     graph.add_node("survey", survey)
     graph.add_node("sections", sections)
     graph.add_node("pick", pick)
@@ -199,3 +192,6 @@ def build_graph() -> StateGraph:
     graph.add_edge("pick", "read")
     graph.add_edge("read", END)
     return graph
+
+
+graph = build_graph().compile()

@@ -6,7 +6,6 @@ best result wins outright; several tied at the top are reduced by the model into
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -19,26 +18,28 @@ from agents.answer.pages import (
     emit_answer,
     final_answer_call,
     pack,
+    pages_in_order,
+    structured_or_none,
     titles,
     truncate,
     window_budget,
     words,
 )
-from agents.answer.prompts import NOT_FOUND, fence_page
+from agents.answer.prompts import NOT_FOUND, is_not_found
+from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
+from agents.fences import fence_note, fence_page
 from agents.mapreduce import prompts
 from agents.mapreduce.state import MapReduceState, MapTask
-from reader.errors import StructuredOutputError
+from reader.core.types import Evidence
 
 MAP_TOKENS = 1500  # about a page per map call: a small model loses a needle in a full window
 UNQUOTED_PENALTY = 2  # confidence lost when the quote is not on the pages (likely invented)
 REDUCE_AT_MOST = 4  # top results the model reduces at once (the collapse)
-_EMPTY = ("no information", "not say", "does not mention", "not mentioned", "unknown", "n/a")
 
 
 def useless(result: dict[str, Any]) -> bool:
-    answer = str(result.get("answer", "")).strip().lower()
-    return result.get("confidence", 0) <= 0 or not answer or any(e in answer for e in _EMPTY)
+    return result.get("confidence", 0) <= 0 or is_not_found(str(result.get("answer", "")))
 
 
 async def plan(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -69,8 +70,7 @@ def dispatch(state: MapReduceState) -> list[Send]:
 
 async def map_part(task: MapTask, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
-    pages = await asyncio.to_thread(ctx.store.pages_by_id, task["pages"])
-    pages.sort(key=lambda p: task["pages"].index(p.id))
+    pages = await pages_in_order(ctx, task["pages"])
     names = await titles(ctx, task["documents"])
     budget = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
     fenced = "\n".join(
@@ -78,12 +78,10 @@ async def map_part(task: MapTask, runtime: Runtime[GraphContext]) -> dict[str, A
         for i, p in enumerate(pages)
     )
     messages = prompts.map_messages(task["question"], fenced, task["history"])
-    try:
-        reply = await ctx.model.structured(
-            messages, prompts.MapReply, max_tokens=ctx.settings.answer.answer_max_tokens
-        )
-    except StructuredOutputError:
-        reply = prompts.MapReply(quote="", answer="", page=0, confidence=0)
+    reply, _ = await structured_or_none(
+        ctx, messages, prompts.MapReply, ctx.settings.answer.answer_max_tokens
+    )
+    reply = reply or prompts.MapReply(quote="", answer="", page=0, confidence=0)
     cited = pages[reply.page - 1] if 1 <= reply.page <= len(pages) else None
     ordered = ([cited] if cited else []) + [p for p in pages if p is not cited]
     quoted = any(find_quote(p, reply.quote) for p in ordered)
@@ -115,7 +113,7 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
         "dropped": len(results) - len(kept),
     }
     if not kept:
-        emit_answer(ctx, NOT_FOUND)
+        emit_answer(state, NOT_FOUND)
         return {"answer": NOT_FOUND, "trace": [trace]}
     best = max(r["confidence"] for r in kept)
     asked = content_words(state["question"])
@@ -126,29 +124,35 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
     chosen = top[0]
     answer = chosen["answer"]
     if len(top) == 1:
-        emit_answer(ctx, answer)
+        emit_answer(state, answer)
     else:
         lines = [
-            f'<note number="{i + 1}" confidence="{r["confidence"]}">{r["answer"]}. '
-            f"{r['facts']}</note>"
+            fence_note(i + 1, f"{r['answer']}. {r['facts']}", r["confidence"])
             for i, r in enumerate(top)
         ]
         messages = prompts.reduce_messages(state["question"], lines, state.get("history", ""))
-        try:
-            reply = await final_answer_call(ctx, messages, prompts.ReduceReply)
+        reply, error = await final_answer_call(ctx, state, messages, prompts.ReduceReply)
+        if reply is not None:
             answer = " ".join(reply.answer.split()) or answer
             if 1 <= reply.source <= len(top):
                 chosen = top[reply.source - 1]
-        except StructuredOutputError as exc:
-            trace["error"] = exc.message
+        else:
+            trace["error"] = error
     trace.update(top=len(top), confidence=best)
-    evidence = [{"pages": chosen["pages"], "quote": chosen["quote"]}]
-    evidence += [{"pages": r["pages"], "quote": r["quote"]} for r in top if r is not chosen]
+    evidence = [
+        Evidence(pages=r["pages"], quote=r["quote"], confidence=r["confidence"], note=r["facts"])
+        for r in [chosen, *(r for r in top if r is not chosen)]
+    ]
     return {"answer": answer, "evidence": evidence, "trace": [trace]}
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(MapReduceState, context_schema=GraphContext)
+    graph = StateGraph(
+        MapReduceState,
+        context_schema=GraphContext,
+        input_schema=AnswerInput,
+        output_schema=AnswerOutput,
+    )
     graph.add_node("plan", plan)
     graph.add_node("map", map_part)
     graph.add_node("reduce", reduce)
@@ -157,3 +161,6 @@ def build_graph() -> StateGraph:
     graph.add_edge("map", "reduce")
     graph.add_edge("reduce", END)
     return graph
+
+
+graph = build_graph().compile()

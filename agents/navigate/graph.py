@@ -14,16 +14,26 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import Send
 
 from agents.answer.citations import content_words, find_quote
-from agents.answer.pages import READ_BUDGET_PAGE, emit_answer, truncate, words
-from agents.answer.prompts import NOT_FOUND
+from agents.answer.pages import (
+    READ_BUDGET_PAGE,
+    answer_from_pages,
+    emit_answer,
+    pages_in_order,
+    structured_or_none,
+    truncate,
+    words,
+)
+from agents.answer.prompts import NOT_FOUND, is_not_found
+from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
+from agents.fences import fence_summary
 from agents.navigate import prompts
-from agents.navigate.state import NavigateState
+from agents.navigate.state import NavigateState, WalksState
 from memory.tree import Tree
-from reader.errors import StructuredOutputError
-from reader.types import Node, Page
+from reader.core.types import Evidence, Node, Page
 
 SUMMARY_WORDS = 50
 SUGGEST = 3
@@ -33,17 +43,12 @@ NOTES = 5
 def _supported(page: Page, reply: prompts.PageReply) -> bool:
     """Does the page answer? The model gave an answer, and its quote is on the page or most of
     the answer's words are (a small model claims answers everywhere; this keeps it honest)."""
-    if _not_found(reply.answer):
+    if is_not_found(reply.answer):
         return False
     if find_quote(page, reply.quote) is not None:
         return True
     words_ = content_words(reply.answer)
     return bool(words_) and len(words_ & content_words(page.text)) >= 0.6 * len(words_)
-
-
-def _not_found(text: str) -> bool:
-    low = text.strip().lower()
-    return not low or "does not say" in low or "not found" in low or "no answer" in low
 
 
 async def begin(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -84,18 +89,20 @@ async def _choose(
         entry = {"step": "descend", "at": _span(node), "to": [_span(c) for c in order[:1]]}
         return [c.id for c in order], False, entry
     parts = [
-        f'<summary number="{i + 1}" pages="{c.first_page + 1}-{c.last_page + 1}">'
-        f"{'* ' if c in marked else ''}{words(c.summary, SUMMARY_WORDS)}</summary>"
+        fence_summary(
+            i + 1,
+            words(c.summary, SUMMARY_WORDS),
+            f"{c.first_page + 1}-{c.last_page + 1}",
+            "* " if c in marked else "",
+        )
         for i, c in enumerate(children)
     ]
     where = "the whole document" if node.parent is None else f"{_span(node)} of the document"
     messages = prompts.choose_messages(
         state["question"], where, parts, notes, state.get("history", ""), bool(marked)
     )
-    try:
-        choice = (await ctx.model.structured(messages, prompts.Choice, max_tokens=20)).choice
-    except StructuredOutputError:
-        choice = -1
+    reply, _ = await structured_or_none(ctx, messages, prompts.Choice, 20)
+    choice = reply.choice if reply is not None else -1
     picked = children[choice - 1] if 1 <= choice <= len(children) else None
     order = ([picked] if picked else []) + [c for c in marked if c is not picked]
     if picked:
@@ -123,16 +130,14 @@ async def step(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str
         messages = prompts.read_messages(
             state["question"], text, notes[-NOTES:], state.get("history", "")
         )
-        try:
-            reply = await ctx.model.structured(
-                messages, prompts.PageReply, max_tokens=ctx.settings.answer.answer_max_tokens
-            )
-        except StructuredOutputError:
-            reply = prompts.PageReply(answer="", quote="")
+        reply, _ = await structured_or_none(
+            ctx, messages, prompts.PageReply, ctx.settings.answer.answer_max_tokens
+        )
+        reply = reply or prompts.PageReply(answer="", quote="")
         found = _supported(page, reply)
         last = {"page": page.id, "answer": " ".join(reply.answer.split()), "quote": reply.quote}
         keep = state.get("last") or {}
-        if found or (not keep.get("answer") and not _not_found(reply.answer)):
+        if found or (not keep.get("answer") and not is_not_found(reply.answer)):
             keep = last
         entry = {"step": "read", "page": page.ordinal + 1, "found": found}
         if found:
@@ -163,20 +168,23 @@ def after_step(state: NavigateState) -> str:
     return "finish" if state.get("done") or not state.get("path") else "step"
 
 
-async def finish(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+async def finish(state: NavigateState) -> dict[str, Any]:
     last = state.get("last") or {}
-    if not last.get("answer") or _not_found(last["answer"]):
-        emit_answer(runtime.context, NOT_FOUND)
+    if not last.get("answer") or is_not_found(last["answer"]):
         return {"answer": NOT_FOUND, "trace": [{"step": "finish", "found": False}]}
-    evidence = [{"pages": [last["page"]], "quote": last.get("quote", "")}]
+    evidence = [Evidence(pages=[last["page"]], quote=last.get("quote", ""))]
     entry = {"step": "finish", "found": bool(state.get("found")), "calls": state.get("calls", 0)}
-    # the page reads were tries, any of which may be abandoned: only the kept answer is shown
-    emit_answer(runtime.context, last["answer"])
     return {"answer": last["answer"], "evidence": evidence, "trace": [entry]}
 
 
-def build_graph() -> StateGraph:
-    graph = StateGraph(NavigateState, context_schema=GraphContext)
+def build_walker() -> StateGraph:
+    """One walk down one document's tree."""
+    graph = StateGraph(
+        NavigateState,
+        context_schema=GraphContext,
+        input_schema=AnswerInput,
+        output_schema=AnswerOutput,
+    )
     graph.add_node("begin", begin)
     graph.add_node("step", step)
     graph.add_node("finish", finish)
@@ -185,3 +193,51 @@ def build_graph() -> StateGraph:
     graph.add_conditional_edges("step", after_step, ["step", "finish"])
     graph.add_edge("finish", END)
     return graph
+
+
+walker = build_walker().compile()
+
+
+def fan_out(state: WalksState) -> list[Send]:
+    """MemWalker walks one tree: one walk per document, in parallel."""
+    base = {k: v for k, v in state.items() if k in ("question", "query", "history")}
+    return [Send("walk", {**base, "documents": [doc]}) for doc in state["documents"]]
+
+
+async def walk(task: AnswerInput, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    result = await walker.ainvoke(task, context=runtime.context)
+    return {"walks": [{"document": task["documents"][0], **result}]}
+
+
+async def combine(state: WalksState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """One document: its walk's answer. Several: answer from the page each walk found."""
+    order = {doc: i for i, doc in enumerate(state["documents"])}
+    walks = sorted(state.get("walks", []), key=lambda w: order[w["document"]])
+    if len(walks) == 1:
+        (only,) = walks
+        emit_answer(state, only["answer"])
+        return {"answer": only["answer"], "evidence": only.get("evidence", []),
+                "trace": only.get("trace", [])}  # fmt: skip
+    trace = [{**e, "document": w["document"][:12]} for w in walks for e in w.get("trace", [])]
+    found = [w["evidence"][0].pages[0] for w in walks if w.get("evidence")]
+    pages = await pages_in_order(runtime.context, found)
+    text, evidence, entry = await answer_from_pages(runtime.context, state, pages)
+    return {"answer": text, "evidence": evidence, "trace": [*trace, {**entry, "combine": True}]}
+
+
+def build_graph() -> StateGraph:
+    graph = StateGraph(
+        WalksState,
+        context_schema=GraphContext,
+        input_schema=AnswerInput,
+        output_schema=AnswerOutput,
+    )
+    graph.add_node("walk", walk)
+    graph.add_node("combine", combine)
+    graph.add_conditional_edges(START, fan_out, ["walk"])
+    graph.add_edge("walk", "combine")
+    graph.add_edge("combine", END)
+    return graph
+
+
+graph = build_graph().compile()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from agents.answer.prompts import fence_page, history_block, messages
+from agents.answer.prompts import history_block, messages
+from agents.fences import fence_page
 
 CHOOSE = """{history}{notes}The parts of {where}, in order{marked}:
 {parts}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+from typing import Annotated, Any
+
 from agents.answer.state import AnswerState
 
 
@@ -14,3 +17,7 @@ class NavigateState(AnswerState, total=False):
     found: bool
     last: dict  # the last page read: {"page": id, "answer": str, "quote": str}
     done: bool
+
+
+class WalksState(AnswerState, total=False):
+    walks: Annotated[list[dict[str, Any]], operator.add]  # one walk's output per document

@@ -1,7 +1,4 @@
-"""RAG: the top-k pages by embedding similarity (Chroma), then one answer call.
-
-With `whole` (the router's choice when the documents fit in the window) it reads every page,
-in order, instead."""
+"""RAG: the top-k pages by embedding similarity (Chroma), then one answer call."""
 
 from __future__ import annotations
 
@@ -11,17 +8,14 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages, document_pages, pages_in_order
+from agents.answer.pages import answer_from_pages, pages_in_order
+from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
 
 async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
-    if state.get("whole"):  # the documents fit in the window: read them whole, in order
-        pages = await document_pages(ctx, state["documents"])
-        trace = {"step": "retrieve", "whole": True, "pages": len(pages)}
-        return {"pages": [p.id for p in pages], "trace": [trace]}
     k = state.get("k") or ctx.settings.answer.top_k
     query = state.get("query") or state["question"]
     hits = await asyncio.to_thread(ctx.store.search_pages, query, state["documents"], k)
@@ -33,17 +27,20 @@ async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str,
 async def answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     pages = await pages_in_order(ctx, state.get("pages", []))
-    text, evidence, entry = await answer_from_pages(
-        ctx, state["question"], pages, state.get("history", "")
-    )
+    text, evidence, entry = await answer_from_pages(ctx, state, pages)
     return {"answer": text, "evidence": evidence, "trace": [entry]}
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(RagState, context_schema=GraphContext)
+    graph = StateGraph(
+        RagState, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
+    )
     graph.add_node("retrieve", retrieve)
     graph.add_node("answer", answer)
     graph.add_edge(START, "retrieve")
     graph.add_edge("retrieve", "answer")
     graph.add_edge("answer", END)
     return graph
+
+
+graph = build_graph().compile()

@@ -7,5 +7,4 @@ from agents.answer.state import AnswerState
 
 class RagState(AnswerState, total=False):
     k: int  # pages to retrieve (default: settings.answer.top_k)
-    whole: bool  # read every page instead (the documents fit in the window)
     pages: list[str]  # retrieved page ids, best first

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reader.types import Document
+from reader.core.types import Document
 
 # Imported eagerly: a lazy `from .paginate import ...` would rebind the package attribute
 # `paginate` to the submodule, shadowing the function for later `from reader.documents import`.

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from reader.types import Document
+from reader.core.types import Document
 
 from .html import html_into, parse
 from .structure import Heading

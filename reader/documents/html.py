@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
 
-from reader.types import Document
+from reader.core.types import Document
 
 from .structure import split_title
 from .text import TextBuilder, check_text, decode, file_error, finish

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reader.types import Document
+from reader.core.types import Document
 
 from .structure import Heading, split_title
 from .text import TextBuilder, check_text, decode, finish

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from reader.types import Chapter, Document, Page
+from reader.core.types import Chapter, Document, Page
 
 if TYPE_CHECKING:
-    from reader.settings import PageSettings
+    from reader.core.settings import PageSettings
 
 CHAPTER, SCENE, PARAGRAPH, SENTENCE, WORD, HARD = 5, 4, 3, 2, 1, 0
 
@@ -203,7 +203,7 @@ class _Packer:
 def paginate(document: Document, settings: PageSettings) -> list[Page]:
     """Token-bounded pages over `document.text`, breaking at chapter ends, scene breaks,
     paragraphs, sentences or words, in that order of preference."""
-    from reader.tokens import encoding
+    from reader.core.tokens import encoding
 
     text = document.text
     enc = encoding(settings.encoding)

@@ -12,7 +12,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from reader.types import Document
+from reader.core.types import Document
 
 from .structure import Heading
 from .text import TextBuilder, file_error, finish, normalise

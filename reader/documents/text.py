@@ -8,8 +8,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from reader.errors import DocumentError
-from reader.types import Document
+from reader.core.errors import DocumentError
+from reader.core.types import Document
 
 from .gutenberg import strip_gutenberg
 from .structure import Heading, build_chapters, detect_headings

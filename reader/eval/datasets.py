@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from reader.errors import ConfigError, DocumentError
+from reader.core.errors import ConfigError, DocumentError
 from reader.eval import niah
 from reader.eval.items import EvalItem, write_document
 

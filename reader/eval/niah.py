@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reader.errors import DocumentError
+from reader.core.errors import DocumentError
+from reader.core.tokens import count_tokens
 from reader.eval.items import EvalItem, write_document
-from reader.tokens import count_tokens
 
 LENGTHS = [2000, 8000, 32000]
 PARAGRAPH_SENTENCES = 6

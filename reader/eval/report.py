@@ -6,9 +6,8 @@ from __future__ import annotations
 from statistics import mean
 from typing import Any
 
+from agents.registry import AUTO, names
 from reader.eval.metrics import wilson
-
-ORDER = ("full", "bm25", "rag", "lookup", "navigate", "chain", "mapreduce", "auto")
 
 
 def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -16,9 +15,11 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         groups.setdefault((row["dataset"], row["strategy"]), []).append(row)
 
+    order_of = {name: i for i, name in enumerate(names(auto=True))}
+
     def order(key: tuple[str, str]) -> tuple[str, int, str]:
         dataset, strategy = key
-        return (dataset, ORDER.index(strategy) if strategy in ORDER else len(ORDER), strategy)
+        return (dataset, order_of.get(strategy, len(order_of)), strategy)
 
     return [
         _summary(dataset, strategy, groups[dataset, strategy])
@@ -48,7 +49,7 @@ def _summary(dataset: str, strategy: str, rows: list[dict[str, Any]]) -> dict[st
             accuracy=round(right / len(scored), 3),
             ci95=[round(low, 3), round(high, 3)],
         )
-    if strategy == "auto":
+    if strategy == AUTO:
         routed: dict[str, int] = {}
         for r in rows:
             routed[r.get("routed", "?")] = routed.get(r.get("routed", "?"), 0) + 1

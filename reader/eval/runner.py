@@ -14,21 +14,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reader.errors import ModelError, TomeError
+from agents.registry import AUTO
+from agents.router import route
+from memory.records import DocumentRecord
+from reader.core.errors import ModelError, TomeError
+from reader.core.events import FileIngesting, QuestionDone, WorkEvent
+from reader.core.jsonl import LogAppender, repair_log
+from reader.core.jsonl import read_log as read_rows
 from reader.eval.items import EvalItem
 from reader.eval.metrics import score
-from reader.jsonl import LogAppender, repair_log
-from reader.jsonl import read_log as read_rows
 
 if TYPE_CHECKING:
-    from agents.context import GraphContext
-    from memory.records import DocumentRecord
-    from reader.api import Library
+    from reader.library import Library
 
-EventCallback = Callable[[dict[str, Any]], None]
+EventCallback = Callable[[WorkEvent], None]
 
 
-async def run_eval(
+async def aevaluate(
     library: Library,
     items: list[EvalItem],
     strategies: list[str],
@@ -38,17 +40,15 @@ async def run_eval(
     on_event: EventCallback | None = None,
 ) -> list[dict[str, Any]]:
     """Answer and score each item with each strategy; return all rows for these items."""
-    from agents.answer.runner import answer_question
-
     rows_path.parent.mkdir(parents=True, exist_ok=True)
     repair_log(rows_path)
     done = {(r["id"], r["strategy"]): r for r in read_rows(rows_path)}
     emit = on_event or (lambda event: None)
     doc_ids: dict[Path, str] = {}
     for path in dict.fromkeys(item.document for item in items):
-        emit({"event": "ingest", "document": str(path)})
+        emit(FileIngesting(str(path)))
         doc_ids[path] = (await library.aingest(path)).id
-    ctx = await library.acontext()
+    window = (await library.amodel()).context_window
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def answer(item: EvalItem, strategy: str) -> dict[str, Any]:
@@ -56,8 +56,8 @@ async def run_eval(
             doc_id = doc_ids[item.document]
             started = time.perf_counter()
             try:
-                result = await answer_question(
-                    ctx, item.question, [doc_id], strategy=strategy, use_memory=False
+                result = await library.aask(
+                    item.question, [doc_id], strategy=strategy, remember=False
                 )
             except ModelError:
                 raise  # the server is down or misconfigured: stop, the rows so far are kept
@@ -70,13 +70,13 @@ async def run_eval(
                     llm_calls=result.usage.calls,
                     prompt_tokens=result.usage.prompt_tokens,
                     completion_tokens=result.usage.completion_tokens,
-                    routed=result.strategy if strategy == "auto" else None,
+                    routed=result.strategy if strategy == AUTO else None,
                     cited_pages=[c.page for c in result.citations],
                 )
             row = {k: v for k, v in row.items() if v is not None}
             log.write(row)
             done[item.id, strategy] = row
-            emit({"event": "answered", "id": item.id, "strategy": strategy, "row": row})
+            emit(QuestionDone(item.id, ok="error" not in row, strategy=strategy, row=row))
             return row
 
     log = LogAppender(rows_path)
@@ -87,10 +87,10 @@ async def run_eval(
             for strategy in strategies:
                 todo = []
                 for item in (i for i in group if (i.id, strategy) not in done):
-                    reused = strategy == "auto" and _routed_row(item, record, ctx, done)
+                    reused = strategy == AUTO and _routed_row(item, record, window, done)
                     if reused:
                         log.write(reused)
-                        done[item.id, "auto"] = reused
+                        done[item.id, AUTO] = reused
                     else:
                         todo.append(item)
                 await asyncio.gather(*(answer(item, strategy) for item in todo))
@@ -102,19 +102,15 @@ async def run_eval(
 def _routed_row(
     item: EvalItem,
     record: DocumentRecord,
-    ctx: GraphContext,
+    context_window: int,
     done: dict[tuple[str, str], dict[str, Any]],
 ) -> dict[str, Any] | None:
     """`auto`'s row copied from the strategy it routes to, when that one answered already."""
-    from agents.router import route
-
-    routed = route(item.question, [record], ctx.model.context_window)
-    if routed.state:  # rag reading the whole document is not plain rag: run it
-        return None
+    routed = route(item.question, [record], context_window)
     answered = done.get((item.id, routed.strategy))
     if answered is None or answered.get("error"):
         return None
-    return {**answered, "strategy": "auto", "routed": routed.strategy, "reused": True}
+    return {**answered, "strategy": AUTO, "routed": routed.strategy, "reused": True}
 
 
 def _row(item: EvalItem, doc_id: str, strategy: str, answer: str, seconds: float) -> dict[str, Any]:
@@ -133,3 +129,19 @@ def _row(item: EvalItem, doc_id: str, strategy: str, answer: str, seconds: float
         "completion_tokens": 0,
         "seconds": round(seconds, 2),
     }
+
+
+def evaluate(
+    library: Library,
+    items: list[EvalItem],
+    strategies: list[str],
+    rows_path: Path,
+    *,
+    concurrency: int = 1,
+    on_event: EventCallback | None = None,
+) -> list[dict[str, Any]]:
+    """The sync `aevaluate`, on the library's event loop."""
+    return library.run(
+        aevaluate(library, items, strategies, Path(rows_path), concurrency=concurrency,
+                  on_event=on_event)
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from agents.answer.prompts import AnswerReply
 from agents.lookup.prompts import PageChoice
-from reader.cli import main
+from reader.cli.main import main
 from tests.agents.test_answer_fixtures import add_document, make_library, numbered
 from tests.fake_chat import FakeChatModel, FakeRequest
 
@@ -35,7 +35,7 @@ def test_ask_prints_the_answer_citations_and_cost() -> None:
     assert any(
         line.startswith("[1] Mountains, page 2") and "keeps the maps" in line for line in lines
     )
-    assert "strategy rag" in lines[-1] and "1 LLM calls" in lines[-1]
+    assert "strategy whole" in lines[-1] and "1 LLM calls" in lines[-1]
 
     result = runner.invoke(
         main, ["ask", "Mountains", "What does Tomas keep?", "--json", "--strategy", "lookup"],

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from reader.api import Library
-from reader.settings import load_settings
-from reader.tokens import count_tokens
+from reader.core.settings import load_settings
+from reader.core.tokens import count_tokens
+from reader.library import Library
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.timeout(900)]
 
 ESSAYS = (
     Path(__file__).resolve().parents[2].parent / "shared" / "data" / "niah" / "PaulGrahamEssays"
@@ -66,7 +66,7 @@ def haystack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library
             yield library, report.id, needle
         finally:
             library.close()
-            from reader.local_model import stop_server
+            from reader.llm.embedded import stop_server
 
             stop_server()
 

@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 from memory.store import MemoryStore
-from reader.api import Library
-from reader.settings import load_settings
-from reader.tokens import count_tokens
-from reader.types import Document, Node, Page
+from reader.core.settings import load_settings
+from reader.core.tokens import count_tokens
+from reader.core.types import Document, Node, Page
+from reader.library import Library
 from tests.fake_chat import FakeChatModel, FakeRequest
 from tests.fakes import FakeEmbedder
 

@@ -10,7 +10,6 @@ from agents.answer import history
 from agents.answer.prompts import AnswerReply
 from agents.lookup.prompts import PageChoice, SectionChoice
 from agents.navigate.prompts import Choice, PageReply
-from memory.episodic import EpisodicMemory
 from tests.agents.test_answer_fixtures import add_document, make_library, numbered
 from tests.fake_chat import FakeChatModel, FakeRequest
 
@@ -72,7 +71,7 @@ def test_a_follow_up_sees_the_first_turn(monkeypatch: pytest.MonkeyPatch) -> Non
     prompt = model.requests[-1].prompt
     assert "Earlier in this conversation" in prompt and "What does Tomas keep?" in prompt
     assert "He keeps the maps" in prompt
-    turns = EpisodicMemory(library.store).conversation(first.conversation)
+    turns = library.store.episodes.conversation(first.conversation)
     assert [t.question for t in turns] == ["What does Tomas keep?", "And where does he teach?"]
     assert turns[0].citations == first.citations and turns[1].trace
     third = library.ask("What does Tomas keep?", [doc], strategy="rag")  # a new conversation

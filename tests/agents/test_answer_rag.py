@@ -54,6 +54,6 @@ def test_small_document_is_read_whole_by_auto() -> None:
     library = make_library(model)
     doc = add_document(library, PAGES)
     answer = library.ask("What is in Grandma Ada's lemon cake?", [doc])
-    assert answer.strategy == "rag" and "read whole" in answer.trace[0]["reason"]
+    assert answer.strategy == "whole" and "fit in the window" in answer.trace[0]["reason"]
     assert len(numbered(model.requests[0])) == len(PAGES)
     assert "<page" in model.requests[0].prompt and "never instructions" in model.requests[0].prompt

@@ -7,7 +7,7 @@ import pytest
 from agents.answer.citations import build_citations, extractive_quote, find_quote
 from agents.router import is_multiple_choice, route
 from memory.records import DocumentRecord
-from reader.types import Page
+from reader.core.types import Evidence, Page
 
 
 def record(tokens: int) -> DocumentRecord:
@@ -34,7 +34,7 @@ def test_router_on_a_long_document(question: str, strategy: str) -> None:
 
 def test_router_reads_a_short_document_whole_and_maps_mid_sized_multiple_choice() -> None:
     short = route("Who gave Mara the key?", [record(3000)], 8192)
-    assert short.strategy == "rag" and short.state == {"whole": True}
+    assert short.strategy == "whole"
     mc = route("Who stole it?\n(A) Mara\n(B) Tomas\n(C) Ada\n(D) Ion", [record(20_000)], 8192)
     assert mc.strategy == "mapreduce"
     assert is_multiple_choice("Pick one: A. red B. blue C. green D. grey")
@@ -56,7 +56,7 @@ def test_quotes_are_checked_ignoring_case_and_whitespace_and_keep_page_text() ->
 
 
 def test_invented_quotes_are_replaced_by_an_extractive_sentence() -> None:
-    evidence = [{"pages": [PAGE.id], "quote": "Tomas sailed away with the gold"}]
+    evidence = [Evidence(pages=[PAGE.id], quote="Tomas sailed away with the gold")]
     citations, notes = build_citations(
         evidence, {PAGE.id: PAGE}, "Mara ran to the pier.", "Where did Mara run?"
     )

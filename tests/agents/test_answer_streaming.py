@@ -8,8 +8,8 @@ import asyncio
 from agents.chain.prompts import ManagerReply
 from agents.mapreduce.prompts import MapReply, ReduceReply
 from agents.navigate.prompts import Choice, PageReply
-from reader.api import Library
-from reader.types import Answer
+from reader.core.types import Answer
+from reader.library import Library
 from tests.agents.test_answer_fixtures import add_document, make_library
 from tests.agents.test_answer_rag import PAGES, cake_responder
 from tests.agents.test_answer_strategies import QUESTION, holding, map_reply, pages_with_needle

@@ -9,9 +9,9 @@ import pytest
 
 from agents.ingest.grouping import plan_groups
 from agents.ingest.runner import IngestFailedError
-from reader.api import Library
-from reader.settings import load_settings
-from reader.types import Node
+from reader.core.settings import load_settings
+from reader.core.types import Node
+from reader.library import Library
 from tests.fake_chat import FakeChatModel, FakeRequest
 from tests.fakes import FakeEmbedder
 
@@ -173,6 +173,65 @@ def test_a_crash_mid_map_resumes_without_redoing_finished_gists(tmp_path: Path) 
     redone = set(gist_requests(model))
     assert 4 in redone and not (redone & done_before)
     assert len(library.store.nodes(report.id, 1)) == report.pages
+
+
+SPAN_RE = re.compile(r"Summaries of consecutive pages (\d+)-(\d+)")
+
+
+def summary_requests(model: FakeChatModel) -> list[tuple[int, int]]:
+    spans = []
+    for r in model.requests:
+        if match := SPAN_RE.search(r.messages[-1]["content"]):
+            spans.append((int(match.group(1)), int(match.group(2))))
+    return spans
+
+
+def test_a_crash_in_the_tree_phase_resumes_without_redoing_gists_or_summaries(
+    tmp_path: Path,
+) -> None:
+    crashed: list[tuple[int, int]] = []
+
+    def crashing(request: FakeRequest) -> str:
+        prompt = request.messages[-1]["content"]
+        match = SPAN_RE.search(prompt)
+        if match and crashed == [] and summary_requests(model)[:-1]:
+            crashed.append((int(match.group(1)), int(match.group(2))))
+            raise RuntimeError("simulated crash in the tree")  # the second summary of the run
+        return responder(request)
+
+    model = FakeChatModel(responder=crashing)
+    library = make_library(tmp_path, model, group_tokens=30, concurrency=1)
+    path = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=4)
+    with pytest.raises(RuntimeError, match="simulated crash in the tree"):
+        library.ingest(path)
+    doc_id = library.store.documents()[0].id
+    assert library.store.get_document(doc_id).status == "ingesting"
+    stored = {(n.first_page + 1, n.last_page + 1) for n in library.store.nodes(doc_id, 2)}
+    assert stored and crashed[0] not in stored  # one summary finished, the crashing one did not
+    model.requests.clear()
+    model.responder = responder
+    report = library.ingest(path)
+    assert gist_requests(model) == []  # every gist was stored before the tree began
+    redone = set(summary_requests(model))
+    assert crashed[0] in redone and not (redone & stored)
+    assert library.store.get_document(report.id).status == "ready"
+    assert len(library.store.nodes(report.id, report.depth)) == 1
+
+
+def test_ready_is_written_once_by_the_runner(tmp_path: Path, monkeypatch) -> None:
+    model = FakeChatModel(responder=responder)
+    library = make_library(tmp_path, model)
+    statuses: list[str] = []
+    original = library.store.set_status
+
+    def recording(doc_id: str, status: str, stats: dict | None = None) -> None:
+        statuses.append(status)
+        original(doc_id, status, stats)
+
+    monkeypatch.setattr(library.store, "set_status", recording)
+    report = library.ingest(write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=3))
+    assert statuses.count("ready") == 1
+    assert library.store.get_document(report.id).stats["llm_calls"] == report.llm_calls
 
 
 def test_plan_groups_odd_counts_and_progress() -> None:

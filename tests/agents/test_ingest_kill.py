@@ -14,14 +14,19 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from memory.embeddings import make_embedder
 from memory.store import MemoryStore
-from reader.settings import load_settings
+from reader.core.settings import load_settings
 from tests.agents.test_ingest import write_book
 from tests.openai_stub import StubReply, openai_stub
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
+
+
+SPAN_RE = re.compile(r"Summaries of consecutive pages (\d+)-(\d+)")
 
 
 def pages_asked(requests: list[dict]) -> list[int]:
@@ -32,7 +37,31 @@ def pages_asked(requests: list[dict]) -> list[int]:
     return found
 
 
-def test_kill_9_mid_ingest_then_rerun_resumes(tmp_path: Path, tome_home: Path) -> None:
+def spans_asked(requests: list[dict]) -> list[tuple[int, int]]:
+    found = []
+    for request in requests:
+        if match := SPAN_RE.search(request["messages"][-1]["content"]):
+            found.append((int(match.group(1)), int(match.group(2))))
+    return found
+
+
+def progress(settings) -> tuple[set[int], set[tuple[int, int]]]:
+    """Pages gisted and level-2 spans summarised so far, as another process sees the store."""
+    if not settings.chroma_dir.exists():
+        return set(), set()
+    store = MemoryStore(settings, make_embedder(settings.memory.embedding))
+    docs = store.documents()
+    if not docs:
+        return set(), set()
+    gisted = {n.first_page + 1 for n in store.nodes(docs[0].id, 1)}
+    spans = {(n.first_page + 1, n.last_page + 1) for n in store.nodes(docs[0].id, 2)}
+    return gisted, spans
+
+
+@pytest.mark.parametrize("phase", ["gists", "tree"])
+def test_kill_9_mid_ingest_then_rerun_resumes(tmp_path: Path, tome_home: Path, phase: str) -> None:
+    """Killed while gisting (after three gists) or while building the tree (after the first
+    level-2 summary): the rerun asks the model for nothing that was stored."""
     book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
     reply = StubReply(content="Someone did something important on this page.", delay=0.4)
     with openai_stub(lambda _: reply) as stub:
@@ -43,6 +72,7 @@ def test_kill_9_mid_ingest_then_rerun_resumes(tmp_path: Path, tome_home: Path) -
             "TOME_PAGES__TARGET_TOKENS": "100",
             "TOME_PAGES__MAX_TOKENS": "140",
             "TOME_INGEST__CONCURRENCY": "1",
+            "TOME_INGEST__GROUP_TOKENS": "30",
         }
         command = [sys.executable, "-m", "reader", "add", "--json", str(book)]
         first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -50,25 +80,32 @@ def test_kill_9_mid_ingest_then_rerun_resumes(tmp_path: Path, tome_home: Path) -
         settings = load_settings()
         deadline = time.monotonic() + 120
         gisted: set[int] = set()
-        while time.monotonic() < deadline and len(gisted) < 3:
+        spans: set[tuple[int, int]] = set()
+
+        def reached() -> bool:
+            return len(gisted) >= 3 if phase == "gists" else bool(spans)
+
+        while time.monotonic() < deadline and not reached():
             assert first.poll() is None, first.communicate()
-            if settings.chroma_dir.exists():
-                store = MemoryStore(settings, make_embedder(settings.memory.embedding))
-                docs = store.documents()
-                if docs:
-                    gisted = {n.first_page + 1 for n in store.nodes(docs[0].id, 1)}
+            gisted, spans = progress(settings)
             time.sleep(0.2)  # polling another process for a condition, with a deadline
-        assert len(gisted) >= 3, "the first run never stored three gists"
+        assert reached(), f"the first run never reached the {phase} phase"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         assert first.returncode == -signal.SIGKILL
+        gisted, spans = progress(settings)  # what was stored when the kill landed
 
         asked_before = len(stub.requests)
         second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                                 timeout=300)  # fmt: skip
         assert second.returncode == 0, second.stderr
-        redone = set(pages_asked(stub.requests[asked_before:]))
+        again = stub.requests[asked_before:]
+        redone = set(pages_asked(again))
         assert not (redone & gisted), f"finished pages asked again: {sorted(redone & gisted)}"
+        resummarised = set(spans_asked(again)) & spans
+        assert not resummarised, f"finished summaries asked again: {sorted(resummarised)}"
+        if phase == "tree":
+            assert not redone, "the tree phase began after every gist was stored"
 
     store = MemoryStore(settings, make_embedder(settings.memory.embedding))
     doc = store.documents()[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.settings import PageSettings
+from reader.core.settings import PageSettings
 
 _SENTENCE = (
     "the river ran past the mill and the miller watched it with a patient eye while his daughter "

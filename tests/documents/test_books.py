@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reader.core.settings import PageSettings
 from reader.documents import load_document, paginate
-from reader.settings import PageSettings
 
 from .test_paginate import check_pages
 

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from reader.cli import main
+from reader.cli.main import main
 
 from .conftest import prose
 

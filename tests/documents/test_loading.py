@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from reader.core.errors import DocumentError
 from reader.documents import load_document
-from reader.errors import DocumentError
 
 from .conftest import prose
 

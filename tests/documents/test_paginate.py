@@ -6,10 +6,10 @@ import re
 import time
 from itertools import pairwise
 
+from reader.core.settings import PageSettings
+from reader.core.tokens import count_tokens
+from reader.core.types import Chapter, Document, Page
 from reader.documents import load_document, paginate
-from reader.settings import PageSettings
-from reader.tokens import count_tokens
-from reader.types import Chapter, Document, Page
 
 from .conftest import prose
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reader.errors import ConfigError, DocumentError
+from reader.core.errors import ConfigError, DocumentError
+from reader.core.tokens import count_tokens
 from reader.eval.datasets import load_items
 from reader.eval.niah import NEEDLES, haystack
-from reader.tokens import count_tokens
 
 
 def test_quality_items_have_four_options_and_a_gold_letter(

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from memory.store import MemoryStore
-from reader.api import Library
-from reader.errors import ModelError
+from reader.core.errors import ModelError
+from reader.core.settings import load_settings
 from reader.eval.datasets import load_items
 from reader.eval.items import EvalItem
 from reader.eval.report import summarise, to_markdown
-from reader.eval.runner import read_rows
-from reader.settings import load_settings
+from reader.eval.runner import evaluate, read_rows
+from reader.library import Library
 from tests.fake_chat import FakeChatModel, FakeRequest
 from tests.fakes import FakeEmbedder
 
@@ -65,7 +65,7 @@ def test_rows_are_scored_per_strategy_and_written_as_they_finish(
     model = FakeChatModel(responder=answer_or_gist)
     library = library_with(model)
     rows_path = tmp_path / "out" / "rows.jsonl"
-    rows = library.evaluate(quality, ["full", "bm25"], rows_path)
+    rows = evaluate(library, quality, ["full", "bm25"], rows_path)
     assert [(r["id"], r["strategy"]) for r in rows] == [
         ("quality-01-01", "full"),
         ("quality-01-01", "bm25"),
@@ -90,13 +90,13 @@ def test_a_rerun_skips_answered_questions_and_drops_a_partial_line(
 ) -> None:
     rows_path = tmp_path / "rows.jsonl"
     first = library_with(FakeChatModel(responder=answer_or_gist))
-    first.evaluate(quality[:1], ["full"], rows_path)
+    evaluate(first, quality[:1], ["full"], rows_path)
     with rows_path.open("a") as out:
         out.write('{"id": "quality-01-02", "strat')  # a run killed mid-write
     model = FakeChatModel(responder=answer_or_gist)
     second = library_with(model)
     second._store = first.store
-    rows = second.evaluate(quality, ["full"], rows_path)
+    rows = evaluate(second, quality, ["full"], rows_path)
     assert [r["id"] for r in rows] == ["quality-01-01", "quality-01-02"]
     assert len(model.requests) == 1  # only the new question; the document was ingested already
     lines = rows_path.read_text().splitlines()
@@ -107,13 +107,13 @@ def test_auto_reuses_the_routed_strategys_answer(quality: list[EvalItem], tmp_pa
     rows_path = tmp_path / "rows.jsonl"
     library = library_with(FakeChatModel(responder=answer_or_gist, context_window=2540))
     # the window leaves 40 tokens for documents: a multiple-choice question routes to mapreduce
-    library.evaluate(quality[:1], ["full"], rows_path)
+    evaluate(library, quality[:1], ["full"], rows_path)
     seeded = {**read_rows(rows_path)[0], "strategy": "mapreduce", "answer": "C", "correct": False}
     with rows_path.open("a") as out:
         out.write(json.dumps(seeded) + "\n")
     silent = FakeChatModel(context_window=2540)  # any call would fail the test
     library._fixed_model = silent
-    rows = library.evaluate(quality[:1], ["auto"], rows_path)
+    rows = evaluate(library, quality[:1], ["auto"], rows_path)
     assert rows[0]["strategy"] == "auto" and rows[0]["routed"] == "mapreduce"
     assert rows[0]["answer"] == "C" and rows[0]["reused"] is True
     assert silent.requests == []
@@ -134,5 +134,5 @@ def test_a_model_error_stops_the_run_and_keeps_the_rows(
     rows_path = tmp_path / "rows.jsonl"
     library = library_with(FakeChatModel(responder=fails_second_answer))
     with pytest.raises(ModelError):
-        library.evaluate(quality, ["full"], rows_path)
+        evaluate(library, quality, ["full"], rows_path)
     assert [r["id"] for r in read_rows(rows_path)] == ["quality-01-01"]

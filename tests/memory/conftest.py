@@ -6,7 +6,7 @@ import pytest
 
 from memory.embeddings import OnnxMiniLMEmbedder
 from memory.store import MemoryStore
-from reader.settings import Settings, load_settings
+from reader.core.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
 
 

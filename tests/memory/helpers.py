@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reader.types import Chapter, Document, Page
+from reader.core.types import Chapter, Document, Page
 
 
 def make_document(

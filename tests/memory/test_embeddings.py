@@ -18,8 +18,8 @@ from memory.embeddings import (
     make_embedder,
     verify_file,
 )
-from reader.errors import ConfigError, StoreError
-from reader.settings import EmbeddingSettings
+from reader.core.errors import ConfigError, StoreError
+from reader.core.settings import EmbeddingSettings
 from tests.fakes import FakeEmbedder
 
 

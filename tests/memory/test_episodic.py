@@ -4,8 +4,8 @@ import pytest
 
 from memory.episodic import EpisodicMemory
 from memory.store import MemoryStore
-from reader.errors import NotFoundError
-from reader.types import Citation, Episode
+from reader.core.errors import NotFoundError
+from reader.core.types import Citation, Episode
 from tests.memory.helpers import make_document
 
 
@@ -15,7 +15,7 @@ def memory(store: MemoryStore) -> EpisodicMemory:
         doc, pages = make_document(doc_id, title, [f"All about {title.lower()}."])
         store.add_document(doc, pages)
         store.set_status(doc_id, "ready")
-    return EpisodicMemory(store)
+    return store.episodes
 
 
 def episode(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from memory.embeddings import OnnxMiniLMEmbedder
 from memory.store import MemoryStore
-from reader.settings import Settings
+from reader.core.settings import Settings
 from tests.memory.helpers import make_document
 
 PAGES = [

@@ -15,7 +15,7 @@ import pytest
 
 from memory.store import MemoryStore
 from memory.tree import Tree
-from reader.settings import Settings
+from reader.core.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.memory.helpers import make_document
 

@@ -5,9 +5,9 @@ import pytest
 from memory.embeddings import OnnxMiniLMEmbedder
 from memory.records import DocumentRecord
 from memory.store import MemoryStore
-from reader.errors import NotFoundError, NotReadyError, StoreError
-from reader.settings import Settings
-from reader.types import Node
+from reader.core.errors import NotFoundError, NotReadyError, StoreError
+from reader.core.settings import Settings
+from reader.core.types import Node
 from tests.fakes import FakeEmbedder
 from tests.memory.helpers import make_document
 
@@ -204,12 +204,11 @@ def test_unknown_ids_raise_not_found(store: MemoryStore) -> None:
 
 
 def test_removal_removes_everything_of_one_document_only(store: MemoryStore) -> None:
-    from memory.episodic import EpisodicMemory
-    from reader.types import Episode
+    from reader.core.types import Episode
 
     add_ready(store, "birds01", "Birds", BIRDS)
     add_ready(store, "ships01", "Ships", SHIPS)
-    memory = EpisodicMemory(store)
+    memory = store.episodes
     memory.add(Episode(id="e1", conversation="c1", documents=["birds01"], question="q", answer="a"))
     memory.add(Episode(id="e2", conversation="c1", documents=["ships01"], question="q", answer="a"))
     both = Episode(

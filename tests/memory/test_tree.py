@@ -4,8 +4,8 @@ import pytest
 
 from memory.store import MemoryStore
 from memory.tree import Tree
-from reader.errors import NotFoundError
-from reader.types import Node, Page
+from reader.core.errors import NotFoundError
+from reader.core.types import Node, Page
 from tests.memory.helpers import make_document
 
 TEXTS = [f"Page {i} text. " + "word " * 60 for i in range(5)]

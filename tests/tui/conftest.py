@@ -11,9 +11,9 @@ import pytest
 
 from agents.answer.prompts import AnswerReply
 from memory.store import MemoryStore
-from reader.api import Library
-from reader.errors import ModelError
-from reader.settings import load_settings
+from reader.core.errors import ModelError
+from reader.core.settings import load_settings
+from reader.library import Library
 from tests.fake_chat import FakeChatModel, FakeRequest
 from tests.fakes import FakeEmbedder
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, OptionList, ProgressBar, Static, Tree
 
-from memory.episodic import EpisodicMemory
-from reader.types import Node, Page
+from reader.core.types import Node, Page
 from tests.tui.conftest import Book, model_error, write_book
 from tui.app import TomeApp
 from tui.screens.chat import ChatScreen
@@ -57,7 +56,7 @@ async def test_question_shows_the_answer_its_cost_and_a_citation(book: Book) -> 
         assert messages[0].text == QUESTION
         assert "cardamom from Zanzibar" in " ".join(texts(app, ".message.tome .body"))
         meta = texts(app, ".message.tome .meta")[0]
-        assert meta.startswith("rag · 1 call ·") and "1 citation" in meta
+        assert meta.startswith("whole · 1 call ·") and "1 citation" in meta
         assert not app.screen.query(Thinking)
         citations = texts(app, "#citations .citation")
         assert len(citations) == 1
@@ -163,7 +162,7 @@ async def test_conversations_continue_and_resume(book: Book) -> None:
         first = app.screen.conversation
         await ask(app, pilot, "And where is the cardamom from?")
         assert app.screen.conversation == first
-        memory = EpisodicMemory(book.library.store)
+        memory = book.library.store.episodes
         assert len(memory.conversation(first)) == 2
         await pilot.press("ctrl+n")
         assert app.screen.conversation is None and not app.screen.query(ChatMessage)
@@ -185,10 +184,11 @@ async def test_conversations_continue_and_resume(book: Book) -> None:
 def test_chat_command_opens_the_app_on_the_document(book: Book, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    import reader.cli as cli
+    import reader.cli.ask as cli_ask
+    import reader.cli.main as cli
 
     seen: list[tuple[str | None, str]] = []
-    monkeypatch.setattr(cli, "open_library", lambda ctx: book.library)
+    monkeypatch.setattr(cli_ask, "open_library", lambda ctx: book.library)
     monkeypatch.setattr(
         TomeApp, "run", lambda self: seen.append((self.initial_document, self.initial_title))
     )

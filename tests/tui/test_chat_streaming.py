@@ -62,7 +62,7 @@ async def test_the_answer_streams_in_before_it_completes(book: Book) -> None:
         assert not final.streaming and final.text == ANSWER
         assert STREAM_CURSOR not in texts(app, ".message.tome .body")[0]
         meta = texts(app, ".message.tome .meta")[0]
-        assert meta.startswith("rag · 1 call ·") and "tokens" in meta and "1 citation" in meta
+        assert meta.startswith("whole · 1 call ·") and "tokens" in meta and "1 citation" in meta
         citations = texts(app, "#citations .citation")
         assert len(citations) == 1 and "cardamom from Zanzibar" in citations[0]
         assert not screen.query(Thinking) and not screen.busy

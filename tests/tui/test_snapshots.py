@@ -15,7 +15,7 @@ from textual.widgets import Input
 
 import agents.answer.history
 import agents.answer.runner
-import reader.usage
+import reader.core.usage
 from tests.tui.conftest import Book
 from tests.tui.test_app import QUESTION
 from tui.app import TomeApp
@@ -32,7 +32,7 @@ def steady(book: Book, monkeypatch: pytest.MonkeyPatch) -> Iterator[Book]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     frozen = SimpleNamespace(perf_counter=lambda: 0.0)
-    monkeypatch.setattr(reader.usage, "time", frozen)
+    monkeypatch.setattr(reader.core.usage, "time", frozen)
     monkeypatch.setattr(agents.answer.runner, "time", frozen)
     ids = (f"{n:032x}" for n in itertools.count(1))
     monkeypatch.setattr(

@@ -18,14 +18,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from reader.errors import TomeError
+from reader.core.errors import TomeError
+from reader.library import strategy_names
 from tui.widgets.citations import CitationsPanel, CitedPassage
 from tui.widgets.message import ChatMessage, Thinking
 from tui.widgets.prompt import PromptBar
 
 if TYPE_CHECKING:
-    from reader.api import Library
-    from reader.types import Answer, Episode
+    from reader.core.types import Answer, Episode
+    from reader.library import Library
 
 
 def cited_passages(library: Library, answer_citations: list) -> list[CitedPassage]:
@@ -92,7 +93,9 @@ class ChatScreen(Screen):
             with Vertical(id="chat-main"):
                 yield Static(self._status_text(), id="chat-status")
                 yield VerticalScroll(id="messages")
-                yield PromptBar(id="prompt-bar")
+                yield PromptBar(
+                    strategy_names(), self.library.settings.answer.strategy, id="prompt-bar"
+                )
             yield CitationsPanel(id="citations")
         yield Footer()
 
@@ -218,12 +221,8 @@ class ChatScreen(Screen):
 
     @work(exclusive=True, group="history")
     async def resume(self, conversation: str) -> None:
-        from memory.episodic import EpisodicMemory
-
         try:
-            episodes = await asyncio.to_thread(
-                lambda: EpisodicMemory(self.library.store).conversation(conversation)
-            )
+            episodes = await asyncio.to_thread(self.library.conversation, conversation)
             last = episodes[-1].citations if episodes else []
             passages = await asyncio.to_thread(cited_passages, self.library, last)
         except TomeError as exc:

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from reader.errors import TomeError
+from reader.core.errors import TomeError
 
 
 class ConversationsScreen(ModalScreen[str | None]):
@@ -36,13 +36,9 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     @work(exclusive=True)
     async def load(self) -> None:
-        from memory.episodic import EpisodicMemory
-
         library = self.app.library  # type: ignore[attr-defined]
         try:
-            summaries = await asyncio.to_thread(
-                lambda: EpisodicMemory(library.store).conversations()
-            )
+            summaries = await asyncio.to_thread(library.conversations)
         except TomeError as exc:
             self.notify(exc.message, severity="error")
             return

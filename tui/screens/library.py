@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,11 +15,18 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
-from reader.errors import TomeError
+from reader.core.errors import TomeError
+from reader.core.events import (
+    IngestEvent,
+    IngestFinished,
+    IngestStarted,
+    LevelStarted,
+    PageGisted,
+)
 
 if TYPE_CHECKING:
     from memory.records import DocumentRecord
-    from reader.api import Library
+    from reader.library import Library
 
 
 HELP = "enter chats about the document · a adds a file · ctrl+t shows its summary tree"
@@ -51,9 +58,9 @@ class LibraryScreen(Screen):
     ]
 
     class Progress(Message):
-        """An ingestion event (see reader/progress.py), posted from the add worker."""
+        """An ingestion event (`reader.core.events`), posted from the add worker."""
 
-        def __init__(self, event: dict[str, Any]) -> None:
+        def __init__(self, event: IngestEvent) -> None:
             super().__init__()
             self.event = event
 
@@ -183,7 +190,7 @@ class LibraryScreen(Screen):
 
     @work(exclusive=True, group="add")
     async def add_file(self, path: str) -> None:
-        def on_event(event: dict[str, Any]) -> None:
+        def on_event(event: IngestEvent) -> None:
             self.post_message(self.Progress(event))  # thread-safe
 
         try:
@@ -200,19 +207,18 @@ class LibraryScreen(Screen):
         event = message.event
         bar = self.query_one("#add-progress", ProgressBar)
         status = self.query_one("#add-status", Static)
-        kind = event.get("event")
-        if kind == "start":
-            bar.update(total=event.get("pages"), progress=event.get("done", 0))
-            status.update(f"reading {event.get('pages')} pages…")
-        elif kind == "page":
-            if event.get("ok"):
+        match event:
+            case IngestStarted(pages=pages, done=done):
+                bar.update(total=pages, progress=done)
+                status.update(f"reading {pages} pages…")
+            case PageGisted(ok=True):
                 bar.advance(1)
-            else:
-                status.update(f"page {event.get('ordinal', 0) + 1} failed: {event.get('error')}")
-        elif kind == "level":
-            status.update(f"summarising: level {event.get('level')}, {event.get('nodes')} nodes")
-        elif kind == "done":
-            status.update("done")
+            case PageGisted(ordinal=ordinal, error=error):
+                status.update(f"page {ordinal + 1} failed: {error}")
+            case LevelStarted(level=level, nodes=nodes):
+                status.update(f"summarising: level {level}, {nodes} nodes")
+            case IngestFinished():
+                status.update("done")
 
     def _finish_add(self) -> None:
         self.adding = False

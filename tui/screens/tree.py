@@ -15,11 +15,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from reader.errors import TomeError
-from reader.types import Node, Page
+from reader.core.errors import TomeError
+from reader.core.types import Node, Page
+from reader.library import DocumentHandle
 
 if TYPE_CHECKING:
-    from reader.api import Library
+    from reader.library import Library
 
 LABEL_CHARS = 60
 
@@ -68,10 +69,8 @@ class TreeScreen(Screen):
 
     @work(exclusive=True, group="tree-root")
     async def load_root(self) -> None:
-        from memory.tree import Tree as SummaryTree
-
         try:
-            root = await asyncio.to_thread(SummaryTree(self.library.store).root, self.doc_id)
+            root = await asyncio.to_thread(DocumentHandle(self.library, self.doc_id).root)
         except TomeError as exc:
             self.notify(exc.message, severity="error")
             return
@@ -89,11 +88,9 @@ class TreeScreen(Screen):
 
     @work(group="tree-children")
     async def load_children(self, node: TreeNode) -> None:
-        from memory.tree import Tree as SummaryTree
-
         try:
             children = await asyncio.to_thread(
-                SummaryTree(self.library.store).children, node.data.id
+                DocumentHandle(self.library, self.doc_id).children, node.data.id
             )
         except TomeError as exc:
             self.notify(exc.message, severity="error")

@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from reader.core.types import Citation, Page
+
 CONTEXT_CHARS = 240
 
 
@@ -23,10 +25,10 @@ class CitedPassage:
     after: str
 
     @classmethod
-    def from_page(cls, number: int, citation: object, page: object) -> CitedPassage:
-        start = citation.start - page.start  # type: ignore[attr-defined]
-        end = citation.end - page.start  # type: ignore[attr-defined]
-        text = page.text  # type: ignore[attr-defined]
+    def from_page(cls, number: int, citation: Citation, page: Page) -> CitedPassage:
+        start = citation.start - page.start
+        end = citation.end - page.start
+        text = page.text
         if not (0 <= start <= end <= len(text)):
             start = end = 0
             before = after = ""
@@ -35,8 +37,8 @@ class CitedPassage:
             after = text[end : end + CONTEXT_CHARS]
         return cls(
             number=number,
-            page_number=page.ordinal + 1,  # type: ignore[attr-defined]
-            quote=citation.quote,  # type: ignore[attr-defined]
+            page_number=citation.page_number,
+            quote=citation.quote,
             before=before,
             after=after,
         )

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Collapsible, LoadingIndicator, Static
 
 if TYPE_CHECKING:
-    from reader.types import Answer
+    from reader.core.types import Answer
 
 
 def plural(count: int, noun: str) -> str:

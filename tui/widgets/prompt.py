@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Select
-
-STRATEGIES = ("auto", "navigate", "lookup", "chain", "mapreduce", "rag")
 
 
 class PromptBar(Horizontal):
@@ -20,8 +20,14 @@ class PromptBar(Horizontal):
             self.question = question
             self.strategy = strategy
 
+    def __init__(self, strategies: list[str], default: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.strategies = strategies
+        self.default = default
+
     def compose(self) -> ComposeResult:
-        yield Select([(s, s) for s in STRATEGIES], value="auto", allow_blank=False, id="strategy")
+        options = [(s, s) for s in self.strategies]
+        yield Select(options, value=self.default, allow_blank=False, id="strategy")
         yield Input(placeholder="Ask a question about the document…", id="prompt")
 
     @property

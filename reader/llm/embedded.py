@@ -26,8 +26,8 @@ from pathlib import Path
 
 import httpx
 
-from reader.errors import ModelError, ModelNotInstalledError
-from reader.settings import Settings
+from reader.core.errors import ModelError, ModelNotInstalledError
+from reader.core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 `ChatModel` is the interface graphs use; `OpenAIChatModel` implements it over `openai.AsyncOpenAI`
 for any OpenAI-compatible server (vLLM, llama.cpp, Ollama, OpenAI). It bounds concurrency, retries
 connection errors, 429 and 5xx with backoff, maps failures to `ModelError` with a message a user can
-act on, and feeds every call's usage into the meters of `reader.usage`.
+act on, and feeds every call's usage into the meters of `reader.core.usage`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any, Protocol, TypeVar
 import openai
 from pydantic import BaseModel
 
-from reader.errors import ModelError, StructuredOutputError
-from reader.settings import LLMSettings
-from reader.structured import Mode, parse_reply, repair_message, response_format, schema_refused
-from reader.tokens import count_tokens
-from reader.types import Usage
-from reader.usage import UsageMeter, active_meters
+from reader.core.errors import ModelError, StructuredOutputError
+from reader.core.settings import LLMSettings
+from reader.core.tokens import count_tokens
+from reader.core.types import Usage
+from reader.core.usage import UsageMeter, active_meters
+from reader.llm.structured import Mode, parse_reply, repair_message, response_format, schema_refused
 
 T = TypeVar("T", bound=BaseModel)
 Messages = list[dict[str, str]]
@@ -361,7 +361,7 @@ def open_chat_model(settings: Any) -> OpenAIChatModel:
     """The configured model: the server at TOME_BASE_URL, or the embedded one (started here)."""
     if settings.llm.base_url:
         return OpenAIChatModel(settings.llm, base_url=settings.llm.base_url)
-    from reader.local_model import ensure_server
+    from reader.llm.embedded import ensure_server
 
     server = ensure_server(settings)
     llm = settings.llm.model_copy(

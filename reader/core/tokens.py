@@ -16,7 +16,7 @@ from pathlib import Path
 
 import tiktoken
 
-from reader.errors import ConfigError
+from reader.core.errors import ConfigError
 
 _URLS = {
     "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reader.cli import STRATEGY_CHOICES
+from reader.cli.common import StrategyChoice, echo_json, open_library
 
 
 @click.command()
@@ -18,7 +18,7 @@ from reader.cli import STRATEGY_CHOICES
 )  # fmt: skip
 @click.option(
     "--strategy",
-    type=click.Choice(STRATEGY_CHOICES),
+    type=StrategyChoice(),
     default=None,
     help="Strategy for lines that name none (default: answer.strategy, auto).",
 )
@@ -38,13 +38,13 @@ def batch(
 
     Exit code 0 when every question was answered (now or by an earlier run), 1 when some lines
     were malformed or failed (reported on stderr; failed ones are retried by a rerun)."""
-    from reader.cli import echo_json, open_library
-    from reader.progress import BatchProgress
+    from reader.batch import batch as run_batch
+    from reader.cli.progress import BatchProgress
 
     library = open_library(ctx)
     with BatchProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
-        report = library.batch(
-            questions, out, strategy=strategy, concurrency=concurrency, on_event=progress
+        report = run_batch(
+            library, questions, out, strategy=strategy, concurrency=concurrency, on_event=progress
         )
     if as_json:
         echo_json(report.to_json())

@@ -30,8 +30,8 @@ from typing import IO, Any, Literal
 import httpx
 from pydantic import ValidationError
 
-from reader.errors import ConfigError, TomeError
-from reader.settings import VLLMSettings
+from reader.core.errors import ConfigError, TomeError
+from reader.core.settings import VLLMSettings
 
 Device = Literal["gpu", "cpu"]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from reader.errors import ConfigError
-from reader.eval.report import ORDER as ALL_STRATEGIES
+from reader.cli.common import StrategyChoice, echo_json, open_library, settings_from
+from reader.core.errors import ConfigError
 
 
 def _numbers(kind: type, text: str | None) -> list | None:
@@ -33,7 +33,7 @@ def _default_data() -> Path:
     "--strategy",
     "strategies",
     multiple=True,
-    type=click.Choice(ALL_STRATEGIES),
+    type=StrategyChoice(),
     help="A strategy or baseline to run (repeatable; default: all of them).",
 )
 @click.option(
@@ -83,9 +83,11 @@ def eval_command(
     Every question is answered by every strategy and by the baselines `full` (the document from
     its start, truncated to the window) and `bm25` (lexical top-k pages); `rag` is embedding
     retrieval. Reruns with the same --out skip questions already answered."""
-    from reader.cli import echo_json, open_library, settings_from
+    from reader.core.events import FileIngesting, QuestionDone, WorkEvent
     from reader.eval.datasets import load_items
     from reader.eval.report import summarise, to_markdown
+    from reader.eval.runner import evaluate
+    from reader.library import strategy_names
 
     settings = settings_from(ctx)
     work = settings.home / "eval" / "documents"
@@ -97,18 +99,18 @@ def eval_command(
         )  # fmt: skip
     if not items:
         raise ConfigError("the datasets hold no questions (check --docs and --limit)")
-    chosen = list(strategies or ALL_STRATEGIES)
+    chosen = list(strategies or strategy_names(auto=True))
     rows_path = out.with_suffix(".jsonl")
     if fresh and rows_path.exists():
         rows_path.unlink()
     started = time.perf_counter()
     total = len(items) * len(chosen)
 
-    def progress(event: dict) -> None:
-        if event["event"] == "ingest":
-            click.echo(f"ingest {event['document']}", err=True)
-        elif event["event"] == "answered":
-            row = event["row"]
+    def progress(event: WorkEvent) -> None:
+        if isinstance(event, FileIngesting):
+            click.echo(f"ingest {event.path}", err=True)
+        elif isinstance(event, QuestionDone) and event.row is not None:
+            row = event.row
             mark = row.get("correct", round(row["f1"], 2))
             click.echo(
                 f"{row['id']} {row['strategy']}: {mark} ({row['llm_calls']} calls, "
@@ -118,7 +120,7 @@ def eval_command(
 
     library = open_library(ctx)
     click.echo(f"{len(items)} questions x {len(chosen)} strategies = {total} answers", err=True)
-    rows = library.evaluate(items, chosen, rows_path, concurrency=concurrency, on_event=progress)
+    rows = evaluate(library, items, chosen, rows_path, concurrency=concurrency, on_event=progress)
     summaries = summarise(rows)
     model = library.model_name()
     report = {

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from reader.types import Usage
+from reader.core.types import Usage
 
 
 class UsageMeter:

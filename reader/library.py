@@ -12,26 +12,37 @@ reused); inside a running event loop use the `a`-prefixed coroutines instead.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from reader.errors import DocumentError, TomeError
-from reader.settings import Settings, load_settings
+from reader.core.errors import DocumentError, TomeError
+from reader.core.settings import AnswerSettings, Settings, load_settings
 
 if TYPE_CHECKING:
     from agents.context import GraphContext
     from agents.ingest.runner import IngestReport
-    from memory.records import DocumentRecord
+    from memory.records import ConversationSummary, DocumentRecord
     from memory.store import MemoryStore
-    from reader.batch import BatchReport
-    from reader.eval.items import EvalItem
-    from reader.llm import ChatModel
-    from reader.types import Answer
+    from reader.core.types import Answer, Episode, Node, Page
+    from reader.llm.client import ChatModel
 
 T = TypeVar("T")
 ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+def strategy_names(*, auto: bool = True) -> list[str]:
+    """The names `strategy=` accepts: every registered strategy and baseline, and `auto`."""
+    from agents.registry import names
+
+    return names(auto=auto)
+
+
+def check_strategy(name: str) -> str:
+    """`name` if it is `auto` or a registered strategy, else a ConfigError listing them."""
+    from agents.registry import check
+
+    return check(name)
 
 
 class Library:
@@ -45,6 +56,8 @@ class Library:
         model: ChatModel | None = None,
     ) -> None:
         self.settings = settings or load_settings()
+        if self.settings.answer.strategy != AnswerSettings.model_fields["strategy"].default:
+            check_strategy(self.settings.answer.strategy)  # the registry loads only when needed
         self.name = library
         self._store: MemoryStore | None = None
         self._fixed_model = model
@@ -69,7 +82,7 @@ class Library:
             return self._fixed_model
         key = id(asyncio.get_running_loop())
         if key not in self._models:
-            from reader.llm import open_chat_model
+            from reader.llm.client import open_chat_model
 
             self._models[key] = await asyncio.to_thread(open_chat_model, self.settings)
         return self._models[key]
@@ -81,7 +94,9 @@ class Library:
         store = await asyncio.to_thread(lambda: self.store)
         return GraphContext(model=model, store=store, settings=self.settings)
 
-    def _run(self, coro: Awaitable[T]) -> T:
+    def run(self, coro: Awaitable[T]) -> T:
+        """Run `coro` on the Library's own event loop: how every sync method (and the sync
+        functions of `reader.batch` and `reader.eval`) is built on its async twin."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -138,10 +153,10 @@ class Library:
         return DocumentHandle(self, report.id)
 
     def add(self, path: str | Path, on_event: ProgressCallback | None = None) -> DocumentHandle:
-        return self._run(self.aadd(path, on_event))
+        return self.run(self.aadd(path, on_event))
 
     def ingest(self, path: str | Path, on_event: ProgressCallback | None = None) -> IngestReport:
-        return self._run(self.aingest(path, on_event))
+        return self.run(self.aingest(path, on_event))
 
     def documents(self) -> list[DocumentRecord]:
         return self.store.documents()
@@ -168,22 +183,22 @@ class Library:
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,
+        remember: bool = True,
     ) -> Answer:
         """Answer `question` from `documents` (ids, prefixes, titles or paths; all ready documents
-        when None) with a strategy (`auto` by default), continuing `conversation` when given.
-        `on_text` gets the answer's text piece by piece while the model writes it."""
+        when None) with a strategy (`answer.strategy` by default), continuing `conversation` when
+        given. `on_text` gets the answer's text piece by piece while the model writes it. With
+        `remember=False` (evaluation) no earlier exchange is recalled and this one is not kept."""
         from agents.answer.runner import answer_question
 
         if documents is None:
             ids = await asyncio.to_thread(self.store.search_scope, None)
         else:
             ids = [await asyncio.to_thread(self.resolve, ref) for ref in documents]
-        ctx = await self.acontext()
-        if on_text is not None:
-            ctx = dataclasses.replace(ctx, on_answer_text=on_text)
         return await answer_question(
-            ctx, question, ids, strategy=strategy, conversation=conversation
-        )
+            await self.acontext(), question, ids, strategy=strategy, conversation=conversation,
+            use_memory=remember, on_text=on_text,
+        )  # fmt: skip
 
     def ask(
         self,
@@ -193,75 +208,25 @@ class Library:
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,
+        remember: bool = True,
     ) -> Answer:
-        return self._run(self.aask(question, documents, strategy, conversation, on_text=on_text))
-
-    async def abatch(
-        self,
-        questions_path: str | Path,
-        out_path: str | Path,
-        *,
-        strategy: str | None = None,
-        concurrency: int | None = None,
-        on_event: ProgressCallback | None = None,
-    ) -> BatchReport:
-        """Answer every question of a JSONL file (`{"id", "question", "documents"}` a line),
-        appending one JSON answer a line to `out_path` as each finishes; ids already there are
-        skipped, files not yet in memory are ingested first. See `reader.batch`."""
-        from reader.batch import run_batch
-
-        return await run_batch(
-            self, Path(questions_path), Path(out_path), strategy=strategy,
-            concurrency=concurrency, on_event=on_event,
+        """The sync `aask`."""
+        return self.run(
+            self.aask(question, documents, strategy, conversation, on_text=on_text,
+                      remember=remember)
         )  # fmt: skip
 
-    def batch(
-        self,
-        questions_path: str | Path,
-        out_path: str | Path,
-        *,
-        strategy: str | None = None,
-        concurrency: int | None = None,
-        on_event: ProgressCallback | None = None,
-    ) -> BatchReport:
-        return self._run(
-            self.abatch(questions_path, out_path, strategy=strategy, concurrency=concurrency,
-                        on_event=on_event)
-        )  # fmt: skip
+    def conversations(self) -> list[ConversationSummary]:
+        """Past conversations, newest first."""
+        return self.store.episodes.conversations()
 
-    async def aevaluate(
-        self,
-        items: list[EvalItem],
-        strategies: list[str],
-        rows_path: str | Path,
-        *,
-        concurrency: int = 1,
-        on_event: ProgressCallback | None = None,
-    ) -> list[dict[str, Any]]:
-        """Answer and score evaluation items with each strategy (see `reader.eval`); rows are
-        appended to `rows_path` as they finish and reruns skip those already there."""
-        from reader.eval.runner import run_eval
-
-        return await run_eval(
-            self, items, strategies, Path(rows_path), concurrency=concurrency, on_event=on_event
-        )
-
-    def evaluate(
-        self,
-        items: list[EvalItem],
-        strategies: list[str],
-        rows_path: str | Path,
-        *,
-        concurrency: int = 1,
-        on_event: ProgressCallback | None = None,
-    ) -> list[dict[str, Any]]:
-        return self._run(
-            self.aevaluate(items, strategies, rows_path, concurrency=concurrency, on_event=on_event)
-        )
+    def conversation(self, conversation_id: str) -> list[Episode]:
+        """The exchanges of one conversation, oldest first."""
+        return self.store.episodes.conversation(conversation_id)
 
     def model_name(self) -> str:
         """The name of the model answering (asking the server when none is configured)."""
-        model = self._run(self.amodel())
+        model = self.run(self.amodel())
         return getattr(model, "model", None) or type(model).__name__
 
     def remove(self, ref: str | Path) -> str:
@@ -284,7 +249,7 @@ class DocumentHandle:
     async def aask(
         self,
         question: str,
-        strategy: str | None = "auto",
+        strategy: str | None = None,
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,
@@ -294,7 +259,7 @@ class DocumentHandle:
     def ask(
         self,
         question: str,
-        strategy: str | None = "auto",
+        strategy: str | None = None,
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,
@@ -302,9 +267,22 @@ class DocumentHandle:
         return self.library.ask(question, [self.id], strategy, conversation, on_text=on_text)
 
     def tree(self) -> dict[str, Any]:
+        """The whole summary tree as nested dicts, down to the pages."""
         from memory.tree import Tree
 
         return Tree(self.library.store).to_json(self.id)
+
+    def root(self) -> Node:
+        """The root of the summary tree."""
+        from memory.tree import Tree
+
+        return Tree(self.library.store).root(self.id)
+
+    def children(self, node_id: str) -> list[Node | Page]:
+        """A tree node's children: nodes, or the page under a gist."""
+        from memory.tree import Tree
+
+        return Tree(self.library.store).children(node_id)
 
     def __repr__(self) -> str:
         return f"DocumentHandle({self.id!r})"

@@ -67,14 +67,27 @@ class Usage(BaseModel):
         )
 
 
+class Evidence(BaseModel):
+    """What a strategy found for its answer: the pages that support it (the best first), the
+    model's quote from them, and, where the strategy weighs its findings, a confidence and note."""
+
+    pages: list[str] = Field(default_factory=list, description="page ids, the best first")
+    quote: str = ""
+    confidence: float | None = None
+    note: str = ""
+
+
 class Citation(BaseModel):
-    """A verbatim quote from a page, with character offsets in the document's normalised text."""
+    """A verbatim quote from a page, with character offsets in the document's normalised text,
+    and the page's number (1-based) and document's title for people to read."""
 
     document: str
     page: str
     start: int
     end: int
     quote: str
+    page_number: int = 0
+    title: str = ""
 
 
 class Answer(BaseModel):

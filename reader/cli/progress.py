@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -18,8 +17,23 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from reader.core.events import (
+    AnsweringStarted,
+    FileIngesting,
+    IngestEvent,
+    IngestStarted,
+    LevelStarted,
+    PageGisted,
+    Problem,
+    QuestionDone,
+    WorkEvent,
+)
+
 
 class IngestProgress:
+    """One file's ingestion on stderr. The bar appears with the first event, so a file refused
+    before any work begins (missing, unsupported) leaves only its one-line error."""
+
     def __init__(self, label: str, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self.progress = Progress(
@@ -37,26 +51,26 @@ class IngestProgress:
         self.tokens = 0
 
     def __enter__(self) -> IngestProgress:
-        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.progress.live.is_started:
+            self.progress.stop()
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "start":
-            self.progress.update(self.task, total=event["pages"], completed=event["done"])
-        elif kind == "page":
-            self.tokens += event.get("tokens", 0)
-            rate = self.tokens / max(time.perf_counter() - self.started, 1e-6)
-            self.progress.update(self.task, advance=1 if event.get("ok") else 0,
-                                 rate=f"{rate:,.0f} tok/s")  # fmt: skip
-            if not event.get("ok"):
-                self.console.print(f"page {event['ordinal'] + 1} failed: {event.get('error')}")
-        elif kind == "level":
-            self.progress.update(self.task, description=f"level {event['level']}: "
-                                 f"{event['nodes']} nodes")  # fmt: skip
+    def __call__(self, event: IngestEvent) -> None:
+        if not self.progress.live.is_started:
+            self.progress.start()
+        match event:
+            case IngestStarted(pages=pages, done=done):
+                self.progress.update(self.task, total=pages, completed=done)
+            case PageGisted(ok=ok, tokens=tokens, ordinal=ordinal, error=error):
+                self.tokens += tokens
+                rate = self.tokens / max(time.perf_counter() - self.started, 1e-6)
+                self.progress.update(self.task, advance=int(ok), rate=f"{rate:,.0f} tok/s")
+                if not ok:
+                    self.console.print(f"page {ordinal + 1} failed: {error}")
+            case LevelStarted(level=level, nodes=nodes):
+                self.progress.update(self.task, description=f"level {level}: {nodes} nodes")
 
 
 class BatchProgress:
@@ -79,24 +93,25 @@ class BatchProgress:
         if self.progress is not None:
             self.progress.stop()
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "problem":
-            self._say(event["message"])
-        elif not self.enabled:
+    def __call__(self, event: WorkEvent) -> None:
+        if isinstance(event, Problem):
+            self._say(event.message)
             return
-        elif kind == "ingest_start":
-            self.ingest = IngestProgress(Path(event["path"]).name, self.console).__enter__()
-        elif kind == "ingest_event" and self.ingest is not None:
-            self.ingest(event["data"])
-        elif kind == "ingest_done":
-            self._end_ingest()
-        elif kind == "answering":
-            self._start(event["total"])
-        elif kind in ("answered", "failed") and self.progress is not None:
-            self.failed += kind == "failed"
-            failed = f"{self.failed} failed" if self.failed else ""
-            self.progress.update(self.task, advance=1, failed=failed)  # type: ignore[arg-type]
+        if not self.enabled:
+            return
+        match event:
+            case FileIngesting(finished=True):
+                self._end_ingest()
+            case FileIngesting(event=None, path=path):
+                self.ingest = IngestProgress(Path(path).name, self.console).__enter__()
+            case FileIngesting(event=inner) if self.ingest is not None and inner is not None:
+                self.ingest(inner)
+            case AnsweringStarted(total=total):
+                self._start(total)
+            case QuestionDone(ok=ok) if self.progress is not None:
+                self.failed += not ok
+                failed = f"{self.failed} failed" if self.failed else ""
+                self.progress.update(self.task, advance=1, failed=failed)  # type: ignore[arg-type]
 
     def _start(self, total: int) -> None:
         self.progress = Progress(

@@ -2,7 +2,8 @@
 
 Sources, strongest first: keyword arguments, environment variables (`TOME_` prefix, `__` between
 nested names, plus the short forms `TOME_BASE_URL`, `TOME_API_KEY`, `TOME_MODEL`), a TOML config
-file (`--config`, `TOME_CONFIG`, or `config.toml` in the data directory), then the defaults.
+file (`--config`, `TOME_CONFIG`, or `config.toml` in the data directory; read by pydantic-settings'
+own TOML source), then the defaults.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    TomlConfigSettingsSource,
 )
 
-from reader.errors import ConfigError
+from reader.core.errors import ConfigError
 
 
 def default_home() -> Path:
@@ -106,7 +108,9 @@ class IngestSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    strategy: Literal["auto", "navigate", "lookup", "chain", "mapreduce", "rag"] = "auto"
+    strategy: str = Field(
+        "auto", description="auto, or a registered strategy or baseline (`tome ask --help`)"
+    )
     top_k: int = Field(4, ge=1)
     max_pages_read: int = Field(3, ge=1)
     note_max_tokens: int = Field(300, ge=32)
@@ -131,23 +135,6 @@ class _ShortEnvSource(PydanticBaseSettingsSource):
         return {"llm": llm} if llm else {}
 
 
-class _TomlSource(PydanticBaseSettingsSource):
-    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
-        super().__init__(settings_cls)
-        self.path = path
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        if self.path is None or not self.path.exists():
-            return {}
-        try:
-            return tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"config file {self.path} is not valid TOML ({exc}); fix it") from exc
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TOME_", env_nested_delimiter="__", extra="ignore", validate_default=True
@@ -162,8 +149,6 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
 
-    _config_path: Path | None = None
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -177,7 +162,7 @@ class Settings(BaseSettings):
             init_settings,
             _ShortEnvSource(settings_cls),
             env_settings,
-            _TomlSource(settings_cls, _config_file()),
+            TomlConfigSettingsSource(settings_cls),
         )
 
     @property
@@ -189,20 +174,11 @@ class Settings(BaseSettings):
         return self.home / "chroma"
 
     @property
-    def checkpoint_path(self) -> Path:
-        return self.home / "checkpoints.sqlite"
-
-    @property
     def uses_embedded_model(self) -> bool:
         return not self.llm.base_url
 
 
-_config_override: Path | None = None
-
-
-def _config_file() -> Path | None:
-    if _config_override is not None:
-        return _config_override
+def _config_file() -> Path:
     if env := os.environ.get("TOME_CONFIG"):
         return Path(env).expanduser()
     home = Path(os.environ["TOME_HOME"]).expanduser() if os.environ.get("TOME_HOME") else None
@@ -211,14 +187,21 @@ def _config_file() -> Path | None:
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Build the one Settings object; `config` names a TOML file that must exist."""
-    global _config_override
     if config is not None:
         config = Path(config).expanduser()
         if not config.is_file():
             raise ConfigError(f"config file {config} does not exist; pass an existing TOML file")
-    _config_override = config
+    path = config or _config_file()
+    # pydantic-settings' TOML source reads `toml_file` from the class's config: a subclass per
+    # file keeps the path out of module state.
+    bound = type("Settings", (Settings,), {"model_config": {**Settings.model_config,
+                                                             "toml_file": path}})  # fmt: skip
     try:
-        return Settings(**overrides)
+        return bound(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix it") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read ({exc.strerror}); fix it") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -226,5 +209,3 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             f"setting {where}: {first['msg']} "
             "(check the TOME_ environment variables and the config file)"
         ) from exc
-    finally:
-        _config_override = None

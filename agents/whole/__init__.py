@@ -1,0 +1,1 @@
+"""Whole: every page in order in one answer call, for documents that fit in the window."""

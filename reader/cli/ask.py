@@ -1,0 +1,89 @@
+"""`tome ask` and `tome chat`: questions on the command line and in the terminal UI."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from reader.cli.common import StrategyChoice, echo_json, open_library
+
+
+@click.command("chat")
+@click.argument("document", required=False)
+@click.pass_context
+def chat_command(ctx: click.Context, document: str | None) -> None:
+    """Open the terminal UI: a chat about DOCUMENT (id, prefix, title or path), else the library."""
+    from tui.app import TomeApp
+
+    library = open_library(ctx)
+    handle = library.document(document) if document else None
+    title = handle.record.title if handle is not None else ""
+    TomeApp(library, handle, title=title).run()
+
+
+@click.command()
+@click.argument("args", nargs=-1, required=True)
+@click.option(
+    "--strategy",
+    type=StrategyChoice(),
+    default=None,
+    help="How to read (default: answer.strategy, auto); full and bm25 are baselines.",
+)
+@click.option("--conversation", default=None, help="Continue this conversation (its id).")
+@click.option("--json", "as_json", is_flag=True, help="Print answer, citations and cost as JSON.")
+@click.pass_context
+def ask(
+    ctx: click.Context, args: tuple[str, ...], strategy: str | None, conversation: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Ask a question: tome ask DOC [DOC...] "QUESTION" (DOC: id, id prefix, title or path)."""
+    if len(args) < 2:
+        raise click.UsageError('give one or more documents, then the question: tome ask DOC "Q"')
+    *documents, question = args
+    library = open_library(ctx)
+    streamed: list[str] = []
+
+    def show(piece: str) -> None:  # the answer as the model writes it, on a terminal
+        streamed.append(piece)
+        click.echo(piece, nl=False)
+
+    live = not as_json and sys.stdout.isatty()
+    answer = library.ask(
+        question, list(documents), strategy=strategy, conversation=conversation,
+        on_text=show if live else None,
+    )  # fmt: skip
+    cited = [c.model_dump() for c in answer.citations]
+    usage = answer.usage
+    if as_json:
+        echo_json(
+            {
+                "answer": answer.text,
+                "strategy": answer.strategy,
+                "conversation": answer.conversation,
+                "citations": cited,
+                "trace": answer.trace,
+                "llm_calls": usage.calls,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "seconds": round(usage.seconds, 3),
+            }
+        )
+        return
+    if not streamed:
+        click.echo(answer.text)
+    elif " ".join("".join(streamed).split()) != answer.text:
+        click.echo(f"\n{answer.text}")  # the streamed draft was repaired or replaced
+    else:
+        click.echo("")
+    if cited:
+        click.echo("")
+    for i, c in enumerate(cited, 1):
+        quote = " ".join(c["quote"].split())
+        where = f"{c['title']}, page {c['page_number']} ({c['start']}-{c['end']})"
+        click.echo(f"[{i}] {where}: “{quote}”")
+    click.echo(
+        f"\nstrategy {answer.strategy} · {usage.calls} LLM calls · {usage.prompt_tokens:,} prompt"
+        f" + {usage.completion_tokens:,} completion tokens · {usage.seconds:.1f} s · conversation"
+        f" {answer.conversation}"
+    )

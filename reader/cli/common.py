@@ -1,0 +1,55 @@
+"""What the command modules share: settings and the library of the invocation, JSON output, and
+the strategy option (its choices come from the registry, loaded only when a value is checked)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from reader.core.settings import Settings
+    from reader.library import Library
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    from reader.core.settings import load_settings  # lazily, for a fast CLI start
+
+    root = ctx.find_root()
+    if "settings" not in root.obj:
+        root.obj["settings"] = load_settings(root.obj.get("config"))
+    return root.obj["settings"]
+
+
+def open_library(ctx: click.Context) -> Library:
+    from reader.library import Library
+
+    root = ctx.find_root()
+    if "library" not in root.obj:
+        root.obj["library"] = Library(settings_from(ctx))
+        ctx.call_on_close(root.obj["library"].close)
+    return root.obj["library"]
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class StrategyChoice(click.Choice):
+    """`auto` and every registered strategy and baseline; the registry (which compiles the
+    graphs) is imported the first time the choices are needed, not at CLI start."""
+
+    def __init__(self, with_auto: bool = True) -> None:
+        super().__init__([])
+        self.with_auto = with_auto
+
+    @property
+    def choices(self) -> list[str]:  # type: ignore[override]
+        from reader.library import strategy_names
+
+        return strategy_names(auto=self.with_auto)
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass

@@ -1,0 +1,145 @@
+"""`tome inspect`, `add`, `ls`, `rm` and `show`: reading files and the documents in memory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reader.cli.common import echo_json, open_library, settings_from
+
+
+@click.command("inspect")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the structure and pages as JSON.")
+@click.option("--text", "with_text", is_flag=True, help="With --json, include each page's text.")
+@click.pass_context
+def inspect_command(ctx: click.Context, file: Path, as_json: bool, with_text: bool) -> None:
+    """Show how FILE is read: title, chapters and pages. Calls no model."""
+    from reader.core.tokens import encoding
+    from reader.documents import load_document, paginate
+
+    settings = settings_from(ctx).pages
+    document = load_document(file)
+    pages = paginate(document, settings)
+    enc = encoding(settings.encoding)
+    chapters = []
+    for i, ch in enumerate(document.chapters):
+        chapters.append(
+            {
+                "title": ch.title,
+                "start": ch.start,
+                "end": ch.end,
+                "pages": sum(1 for p in pages if p.chapter == i),
+                "tokens": len(enc.encode_ordinary(document.text[ch.start : ch.end])),
+            }
+        )
+    tokens = sum(p.tokens for p in pages)
+    if as_json:
+        fields = ["id", "chapter", "ordinal", "start", "end", "tokens"]
+        if with_text:
+            fields.append("text")
+        echo_json(
+            {
+                "title": document.title,
+                "author": document.author,
+                "format": document.format,
+                "tokens": tokens,
+                "chapters": chapters,
+                "pages": [{f: getattr(p, f) for f in fields} for p in pages],
+            }
+        )
+        return
+    click.echo(f"{document.title}" + (f" by {document.author}" if document.author else ""))
+    click.echo(f"format {document.format}, {tokens} tokens, {len(pages)} pages, id {document.id}")
+    for i, ch in enumerate(chapters):
+        click.echo(f"  {i + 1:>3}. {ch['title']} ({ch['pages']} pages, {ch['tokens']} tokens)")
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.pass_context
+def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Read FILES into memory: pages, gists and a summary tree (resumes if interrupted)."""
+    from reader.cli.progress import IngestProgress
+
+    library = open_library(ctx)
+    for path in files:
+        if as_json:
+            report = library.ingest(path)
+            keys = ("id", "pages", "gists", "depth", "llm_calls", "prompt_tokens",
+                    "completion_tokens", "llm_seconds", "wall_seconds")  # fmt: skip
+            click.echo(json.dumps({k: getattr(report, k) for k in keys}))
+            continue
+        with IngestProgress(path.name) as progress:
+            report = library.ingest(path, on_event=progress)
+        if report.skipped:
+            click.echo(f"{path}: already in memory as {report.id} ({report.pages} pages)")
+            continue
+        click.echo(
+            f"{report.id}  {report.title}\n"
+            f"  pages {report.pages}, gists {report.gists}, tree depth {report.depth}\n"
+            f"  LLM calls {report.llm_calls}, prompt tokens {report.prompt_tokens:,}, "
+            f"completion tokens {report.completion_tokens:,}\n"
+            f"  LLM seconds {report.llm_seconds:.1f}, wall seconds {report.wall_seconds:.1f}"
+        )
+
+
+@click.command(name="ls")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_documents(ctx: click.Context, as_json: bool) -> None:
+    """List the documents in memory with their status and stats."""
+    records = open_library(ctx).documents()
+    if as_json:
+        echo_json([r.model_dump() for r in records])
+        return
+    if not records:
+        click.echo("No documents yet: `tome add FILE`.")
+    for r in records:
+        click.echo(f"{r.id}  {r.status:<9} {r.pages:>5} pages {r.tokens:>9,} tokens  {r.title}")
+
+
+@click.command(name="rm")
+@click.argument("documents", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the removed ids as a JSON list.")
+@click.pass_context
+def remove(ctx: click.Context, documents: tuple[str, ...], as_json: bool) -> None:
+    """Remove DOCUMENTS (id, id prefix, title or path) and everything remembered of them."""
+    library = open_library(ctx)
+    removed = []
+    for ref in documents:
+        removed.append(library.remove(ref))
+        if not as_json:
+            click.echo(f"removed {removed[-1]}")
+    if as_json:
+        echo_json(removed)
+
+
+@click.command()
+@click.argument("document")
+@click.option("--tree", "show_tree", is_flag=True, help="Show the summary tree.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show(ctx: click.Context, document: str, show_tree: bool, as_json: bool) -> None:
+    """Show a document's record, and with --tree its summary tree down to pages."""
+    handle = open_library(ctx).document(document)
+    record = handle.record
+    if as_json:
+        echo_json(handle.tree() if show_tree else record.model_dump())
+        return
+    click.echo(f"{record.id}  {record.title} ({record.status})")
+    click.echo(f"  {record.pages} pages, {record.tokens:,} tokens, source {record.source}")
+    if show_tree:
+        _print_tree(handle.tree(), 0)
+
+
+def _print_tree(node: dict[str, Any], depth: int) -> None:
+    summary = " ".join(node["summary"].split())
+    label = "page" if node["level"] == 0 else f"L{node['level']}"
+    click.echo(f"{'  ' * depth}{label} {node['id']}: {summary[:100]}")
+    for child in node.get("children", []):
+        _print_tree(child, depth + 1)

@@ -1,0 +1,65 @@
+"""The `tome` command: thin click commands over the library API.
+
+A `TomeError` becomes one line on stderr and exit code 2; `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reader.cli.ask import ask, chat_command
+from reader.cli.batch import batch
+from reader.cli.documents import add, inspect_command, list_documents, remove, show
+from reader.cli.eval import eval_command
+from reader.cli.system import doctor, serve
+from reader.core.errors import TomeError
+
+
+class TomeGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TomeError as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=TomeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A TOML config file (default: TOME_CONFIG or config.toml in the data directory).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="tome-reader", prog_name="tome")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None, debug: bool) -> None:
+    """tome: an agentic reader for documents far longer than a model's window."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+    ctx.obj["debug"] = debug
+
+
+for command in (
+    inspect_command,
+    add,
+    list_documents,
+    remove,
+    show,
+    ask,
+    chat_command,
+    batch,
+    eval_command,
+    doctor,
+    serve,
+):
+    main.add_command(command)
