@@ -40,4 +40,4 @@ def fence_note(number: int, text: str, confidence: float | None = None) -> str:
 
 
 def _attr(text: str) -> str:
-    return " ".join(text.replace('"', "'").split())[:80]
+    return fenced_text(" ".join(text.replace('"', "'").split())[:80])

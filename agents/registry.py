@@ -17,6 +17,7 @@ from agents.lookup.graph import graph as lookup_graph
 from agents.mapreduce.graph import graph as mapreduce_graph
 from agents.navigate.graph import graph as navigate_graph
 from agents.rag.graph import graph as rag_graph
+from agents.rag.graph import hybrid_graph
 from agents.whole.graph import graph as whole_graph
 from reader.core.errors import ConfigError
 
@@ -34,6 +35,9 @@ class Strategy:
 FULL = Strategy("full", "baseline", "the document from its start, cut to the window", full_graph)
 BM25 = Strategy("bm25", "baseline", "the top-k pages by BM25, one answer call", bm25_graph)
 RAG = Strategy("rag", "strategy", "the top-k pages by embedding similarity", rag_graph)
+HYBRID = Strategy(
+    "hybrid", "strategy", "the top-k pages by BM25 and embeddings fused (RRF)", hybrid_graph
+)
 LOOKUP = Strategy(
     "lookup", "strategy", "ReadAgent: pick pages from the gists and re-read them", lookup_graph
 )
@@ -53,7 +57,7 @@ WHOLE = Strategy(
 
 # In report order: baselines first, then the strategies from cheapest to most thorough.
 REGISTRY: dict[str, Strategy] = {
-    s.name: s for s in (FULL, BM25, RAG, LOOKUP, NAVIGATE, CHAIN, MAPREDUCE, WHOLE)
+    s.name: s for s in (FULL, BM25, RAG, HYBRID, LOOKUP, NAVIGATE, CHAIN, MAPREDUCE, WHOLE)
 }
 
 

@@ -10,23 +10,15 @@ question and says why, for the trace.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents.answer.questions import is_multiple_choice, is_whole_document
 from agents.registry import CHAIN, LOOKUP, MAPREDUCE, WHOLE
 from memory.records import DocumentRecord
 
 WHOLE_RESERVE = 2500  # window tokens kept for instructions, history and the answer
 MAPREDUCE_MAX_CALLS = 8
-
-_WHOLE = re.compile(
-    r"\b(summari[sz]e|summary|overall|overview|theme|themes|throughout|whole (book|document|"
-    r"story|text)|entire|main (idea|point|argument|events)|plot|arc|how does .{1,60}\b(change|"
-    r"develop|evolve|grow)|in general|across the)\b",
-    re.IGNORECASE,
-)
-_OPTION = re.compile(r"(?:^|\s|\()([A-D])(?:[).:]|\s*-)\s*\S", re.MULTILINE)
 
 
 @dataclass
@@ -36,15 +28,6 @@ class Route:
 
     def trace(self) -> dict[str, Any]:
         return {"step": "route", "strategy": self.strategy, "reason": self.reason}
-
-
-def is_multiple_choice(question: str) -> bool:
-    letters = {m.group(1) for m in _OPTION.finditer(question)}
-    return {"A", "B", "C"} <= letters
-
-
-def is_whole_document(question: str) -> bool:
-    return bool(_WHOLE.search(question))
 
 
 def route(question: str, records: list[DocumentRecord], context_window: int) -> Route:

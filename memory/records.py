@@ -109,6 +109,7 @@ def page_metadata(page: Page) -> dict[str, Any]:
         "start": page.start,
         "end": page.end,
         "tokens": page.tokens,
+        "matter": page.matter,
     }
 
 
@@ -122,6 +123,7 @@ def page_from(page_id: str, meta: dict[str, Any], text: str | None) -> Page:
         end=meta["end"],
         tokens=meta["tokens"],
         text=text or "",
+        matter=meta.get("matter", ""),
     )
 
 
@@ -136,6 +138,7 @@ def node_metadata(node: Node) -> dict[str, Any]:
         "first_page": node.first_page,
         "last_page": node.last_page,
         "chapter": node.chapter,
+        "origin": node.origin,
     }
 
 
@@ -151,6 +154,7 @@ def node_from(node_id: str, meta: dict[str, Any], summary: str | None) -> Node:
         first_page=meta["first_page"],
         last_page=meta["last_page"],
         chapter=meta.get("chapter", -1),
+        origin=meta.get("origin", "model"),
     )
 
 

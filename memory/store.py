@@ -15,6 +15,7 @@ from typing import Any
 from memory.chroma import SCHEMA_VERSION, Chroma, where_all, where_in
 from memory.embeddings import Embedder, make_embedder
 from memory.episodic import EpisodicMemory
+from memory.hybrid import bm25_pages, fuse
 from memory.records import (
     SETTABLE_STATUSES,
     DocumentRecord,
@@ -284,10 +285,14 @@ class MemoryStore:
         return list(dict.fromkeys(documents))
 
     def search_pages(
-        self, query: str, documents: list[str] | None = None, k: int = 4
+        self,
+        query: str,
+        documents: list[str] | None = None,
+        k: int = 4,
+        include_matter: bool = False,
     ) -> list[PageHit]:
         """The k pages whose best passage is nearest to `query` (cosine similarity as `score`),
-        best first."""
+        best first; front and back matter pages only with `include_matter`."""
         doc_ids = self.search_scope(documents)
         total = self.chroma["passages"].count()
         if not doc_ids or k <= 0 or total == 0:
@@ -299,7 +304,8 @@ class MemoryStore:
             found = self.chroma.query("passages", vector, n_results, where)
             best: dict[str, tuple[float, int, int]] = {}
             for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True):
-                best.setdefault(meta["page"], (1.0 - distance, meta["start"], meta["end"]))
+                if include_matter or not meta.get("matter"):
+                    best.setdefault(meta["page"], (1.0 - distance, meta["start"], meta["end"]))
             exhausted = len(found["ids"][0]) < n_results or n_results >= total
             if len(best) >= k or exhausted:
                 break
@@ -312,6 +318,34 @@ class MemoryStore:
             for pid in chosen
             if pid in pages
         ]  # fmt: skip
+
+    def search_hybrid(
+        self,
+        query: str,
+        documents: list[str] | None = None,
+        k: int = 4,
+        include_matter: bool = False,
+    ) -> list[PageHit]:
+        """The k pages best by BM25 and embedding similarity fused (memory/hybrid.py); `score`
+        is the fused reciprocal-rank score."""
+        doc_ids = self.search_scope(documents)
+        depth = max(3 * k, 12)
+        dense = {h.page.id: h for h in self.search_pages(query, doc_ids, depth, include_matter)}
+        pages = [
+            page
+            for doc_id in doc_ids
+            for page in self.pages(doc_id)
+            if include_matter or not page.matter
+        ]
+        lexical = [page.id for page, _ in bm25_pages(query, pages, depth)]
+        by_id = {page.id: page for page in pages}
+        hits = []
+        for page_id, score in fuse([list(dense), lexical])[:k]:
+            seen = dense.get(page_id)
+            page = by_id[page_id]
+            start, end = (seen.passage_start, seen.passage_end) if seen else (page.start, page.end)
+            hits.append(PageHit(page=page, score=score, passage_start=start, passage_end=end))
+        return hits
 
     def search_nodes(
         self, query: str, documents: list[str] | None = None, level: int | None = None, k: int = 4

@@ -26,6 +26,7 @@ def store_pages(
     vectors = embed([p.text for p in passages] + [page.text for page in bare] + extra)
     for offset, page in enumerate(bare):
         first[page.id] = len(passages) + offset
+    matter = {page.id: page.matter for page in pages}
     chroma.upsert(
         "passages",
         [p.id for p in passages],
@@ -38,6 +39,7 @@ def store_pages(
                 "index": p.index,
                 "start": p.start,
                 "end": p.end,
+                "matter": matter[p.page],
             }
             for p in passages
         ],

@@ -22,6 +22,7 @@ from reader.core.settings import AnswerSettings, Settings, load_settings
 if TYPE_CHECKING:
     from agents.context import GraphContext
     from agents.ingest.runner import IngestReport
+    from memory.quality import MemoryHealth
     from memory.records import ConversationSummary, DocumentRecord
     from memory.store import MemoryStore
     from reader.core.types import Answer, Episode, Node, Page
@@ -271,6 +272,15 @@ class DocumentHandle:
         from memory.tree import Tree
 
         return Tree(self.library.store).to_json(self.id)
+
+    def health(self) -> MemoryHealth:
+        """How well the memory summarises the document (see `memory.quality`)."""
+        from memory.quality import measure
+
+        store = self.library.store
+        record = store.get_document(self.id)
+        failed = len(record.stats.get("failures") or [])
+        return measure(store.nodes(self.id), self.id, record.title, failed)
 
     def root(self) -> Node:
         """The root of the summary tree."""

@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 ESSAYS = ROOT.parent / "shared" / "data" / "niah" / "PaulGrahamEssays"
-STRATEGIES = ["full", "bm25", "rag", "lookup", "navigate", "chain", "mapreduce"]
+
+from agents.registry import names  # noqa: E402  (after the path is set)
 
 
 def free_port() -> int:
@@ -53,12 +54,12 @@ def start_stub() -> tuple[subprocess.Popen, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tokens", default="10000,100000,1000000")
-    parser.add_argument("--strategy", action="append", choices=STRATEGIES)
+    parser.add_argument("--strategy", action="append", choices=names())
     parser.add_argument("--base-url", default=os.environ.get("TOME_BASE_URL"))
     parser.add_argument("--embedded", action="store_true", help="use the embedded model")
     args = parser.parse_args()
     lengths = [int(t) for t in args.tokens.split(",")]
-    strategies = args.strategy or STRATEGIES
+    strategies = args.strategy or names()
 
     stub = None
     base_url = args.base_url

@@ -7,7 +7,10 @@ import asyncio
 import inspect
 from pathlib import Path
 
+import pytest
+
 from memory.store import MemoryStore
+from reader.core.errors import ConfigError
 from reader.core.settings import load_settings
 from reader.library import DocumentHandle, Library
 from tests.agents.test_answer_cli import PAGES, responder
@@ -69,3 +72,16 @@ def test_ingest_and_aingest_report_the_same_work(tmp_path: Path) -> None:
     keys = {"id", "title", "pages", "gists", "depth", "llm_calls", "prompt_tokens"}
     assert sync.model_dump(include=keys) == other.model_dump(include=keys)
     assert [d.id for d in sync_lib.documents()] == [d.id for d in async_lib.documents()]
+
+
+def test_the_configured_strategy_is_used_by_library_and_handle_alike() -> None:
+    for configured in ("rag", "bm25"):  # a baseline is a valid setting too
+        library = make_library(FakeChatModel(responder=responder), strategy=configured)
+        doc = add_document(library, PAGES)
+        assert library.ask("What does Tomas keep?", [doc]).strategy == configured
+        assert library.document(doc).ask("What does Tomas keep?").strategy == configured
+
+
+def test_an_unknown_configured_strategy_is_refused_naming_the_choices() -> None:
+    with pytest.raises(ConfigError, match=r"unknown strategy 'nope'; use one of auto, .*lookup"):
+        make_library(FakeChatModel(responder=responder), strategy="nope")

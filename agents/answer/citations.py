@@ -12,18 +12,12 @@ import re
 from typing import Any
 
 from reader.core.types import Citation, Evidence, Page
+from reader.core.words import content_words
 
 MIN_QUOTE_CHARS = 12
 MAX_QUOTE_CHARS = 300
-_WORD = re.compile(r"\w+")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|$)", re.MULTILINE)
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-"})
-_STOP = (
-    "a an and are as at be but by did do does for from had has have he her his how i if in into "
-    "is it its me my no not of on or our she so that the their them then there they this to was "
-    "we were what when where which who whom why will with you your page document"
-)
-STOPWORDS = frozenset(_STOP.split())
 
 
 def _normalised(text: str) -> tuple[str, list[int]]:
@@ -56,10 +50,6 @@ def find_quote(page: Page, quote: str) -> tuple[int, int] | None:
     if at < 0:
         return None
     return index[at], index[at + len(needle) - 1] + 1
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in STOPWORDS}
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from agents.answer import prompts
 from agents.answer.state import AnswerInput
 from agents.context import GraphContext
+from memory.records import PageHit
 from reader.core.errors import StructuredOutputError
 from reader.core.events import AnswerText
 from reader.core.types import Evidence, Page
@@ -74,6 +75,24 @@ async def document_pages(ctx: GraphContext, documents: list[str]) -> list[Page]:
     for doc_id in documents:
         pages += await asyncio.to_thread(ctx.store.pages, doc_id)
     return pages
+
+
+async def closing_pages(ctx: GraphContext, documents: list[str], n: int = 2) -> list[Page]:
+    """The last `n` pages of story (not back matter) of each document, for questions about
+    how things end."""
+    found: list[Page] = []
+    for doc_id in documents:
+        pages = [p for p in await asyncio.to_thread(ctx.store.pages, doc_id) if not p.matter]
+        found += pages[-n:]
+    return found
+
+
+async def closing_hits(ctx: GraphContext, documents: list[str]) -> list[PageHit]:
+    """`closing_pages` as search hits, the very last page first."""
+    pages = await closing_pages(ctx, documents)
+    return [
+        PageHit(page=p, score=1.0, passage_start=p.start, passage_end=p.end) for p in pages[::-1]
+    ]
 
 
 async def titles(ctx: GraphContext, documents: list[str]) -> dict[str, str]:

@@ -15,11 +15,28 @@ SYSTEM = (
 )
 
 NOT_FOUND = "The document does not say."
+ANSWER_WORDS = 40
+_SENTENCE_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?][\"'”’)]*(?=\s+[A-Z\"“‘'(])"
+)
 _NOT_FOUND = re.compile(
     r"does not say|doesn't say|not found|no answer|no information|does not mention|"
     r"not mentioned|^unknown\.?$|^n/?a\.?$",
     re.IGNORECASE,
 )
+
+
+def shape_answer(text: str) -> str:
+    """The answer a user reads: at most two sentences and ANSWER_WORDS words. A small model
+    often pastes a whole passage; the quote belongs in the citation, which is built apart."""
+    text = " ".join(text.split())
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if len(ends) >= 2:
+        text = text[: ends[1]]
+    words = text.split()
+    if len(words) > ANSWER_WORDS:
+        text = " ".join(words[:ANSWER_WORDS]).rstrip(",;:") + " …"
+    return text
 
 
 def is_not_found(text: str) -> bool:
@@ -32,13 +49,14 @@ ANSWER = """{history}{pages}
 
 Question: {question}
 
-Answer the question using only the pages above. Reply in JSON with "answer" (a short answer), \
+Answer the question using only the pages above. Reply in JSON with "answer" (one or two \
+sentences in your own words that answer the question), \
 "page" (the number of the page that supports it) and "quote" (one short sentence copied exactly \
 from that page). If the pages do not say, the answer is "{not_found}"."""
 
 
 class AnswerReply(BaseModel):
-    answer: str = Field(description="a short answer")
+    answer: str = Field(description="one or two sentences that answer the question")
     page: int = Field(description="the number of the page that supports it")
     quote: str = Field(description="one sentence copied exactly from that page")
 

@@ -11,7 +11,7 @@ from typing import Any
 from agents import registry
 from agents.answer import history
 from agents.answer.citations import build_citations
-from agents.answer.prompts import is_not_found
+from agents.answer.prompts import is_not_found, shape_answer
 from agents.answer.state import AnswerInput
 from agents.context import GraphContext
 from agents.router import Route, route
@@ -89,7 +89,7 @@ async def answer_question(
             ],
         }
         result = await run_graph(chosen.strategy, state, ctx, on_text)
-        text = result.get("answer") or ""
+        text = shape_answer(result.get("answer") or "")
         # nothing found: no page supports "does not say"
         evidence = [] if is_not_found(text) else result.get("evidence") or []
         ids = list(dict.fromkeys(p for item in evidence for p in item.pages))

@@ -24,7 +24,7 @@ async def retrieve_and_answer(state: RagState, runtime: Runtime[GraphContext]) -
     best = [pages[i] for i, _ in scored]
     found = [[pages[i].document[:12], pages[i].ordinal + 1, round(s, 2)] for i, s in scored]
     text, evidence, entry = await answer_from_pages(ctx, state, best)
-    trace = {"step": "retrieve", "bm25": True, "k": k, "pages": found}
+    trace = {"step": "retrieve", "lexical": True, "k": k, "pages": found}
     return {"answer": text, "evidence": evidence, "trace": [trace, entry]}
 
 

@@ -24,8 +24,8 @@ MANAGER = """{history}Notes taken while reading the whole document in order:
 
 Question: {question}
 
-Answer the question from the notes. Reply in JSON with "answer" (the answer, a few sentences at \
-most) and "page" (the page number the notes give for the most important fact, or 0)."""
+Answer the question from the notes. Reply in JSON with "answer" (the answer, one or two \
+sentences at most) and "page" (the page number the notes give for the most important fact, or 0)."""
 
 
 class ManagerReply(BaseModel):

@@ -10,6 +10,7 @@ sends only the pages without a gist, and `reduce` finds the lowest level left to
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.config import get_stream_writer
@@ -21,6 +22,7 @@ from agents.context import GraphContext
 from agents.ingest import prompts
 from agents.ingest.grouping import node_id, parent_for, plan_groups
 from agents.ingest.state import GistTask, IngestState, SummaryTask
+from memory.quality import coverage, restates_title, verbatim_share
 from reader.core.errors import NotFoundError
 from reader.core.events import IngestFinished, IngestStarted, LevelStarted, PageGisted
 from reader.core.types import Node, Page
@@ -28,6 +30,8 @@ from reader.documents import load_document, paginate
 
 GIST_WORDS = 70
 SUMMARY_WORDS = 110
+MIN_COVERAGE = 0.75  # a parent mentioning fewer of its children is asked again
+MAX_VERBATIM = 0.8  # so is one whose word pairs are mostly its children's
 
 
 async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -75,19 +79,56 @@ async def dispatch_gists(state: IngestState, runtime: Runtime[GraphContext]) -> 
     ]
 
 
+Judge = Callable[[str], tuple[float, str]]  # a summary's score, and why it is not good enough
+
+
+def _groups(ctx: GraphContext, nodes: list[Node], level: int) -> list[list[Node]]:
+    ingest = ctx.settings.ingest
+    return plan_groups(
+        nodes, ingest.group_tokens, ctx.model.count_tokens, by_chapter=level == 1,
+        fanout=ingest.fanout,
+    )  # fmt: skip
+
+
 async def _summarise(
-    ctx: GraphContext, messages: list[dict[str, str]], max_tokens: int
+    ctx: GraphContext, messages: list[dict[str, str]], max_tokens: int, judge: Judge
 ) -> tuple[str | None, str]:
-    """A usable summary, or None and why not, after the configured retries."""
+    """The first summary `judge` accepts, within the configured retries (warmer each time);
+    else the best-scored usable one; None and why when the model gave nothing usable."""
     reason = ""
+    best: tuple[float, str] | None = None
     for attempt in range(ctx.settings.ingest.retries + 1):
         text = await ctx.model.complete(
-            messages, max_tokens=max_tokens, temperature=0.0 if attempt == 0 else 0.4
+            messages, max_tokens=max_tokens, temperature=min(0.8, 0.4 * attempt)
         )
+        text = " ".join(text.split())
         reason = prompts.bad_summary(text) or ""
-        if not reason:
-            return " ".join(text.split()), ""
-    return None, reason
+        if reason:
+            continue
+        score, weakness = judge(text)
+        if not weakness:
+            return text, ""
+        if best is None or score > best[0]:
+            best = (score, text)
+    return (best[1], "") if best else (None, reason)
+
+
+def gist_judge(title: str) -> Judge:
+    """A gist should say what happens, not restate the document's title."""
+    return lambda text: (0.0, "restates the title") if restates_title(text, title) else (1.0, "")
+
+
+def parent_judge(children: list[str]) -> Judge:
+    """A parent should mention its children and be written, not pasted from them."""
+
+    def judge(text: str) -> tuple[float, str]:
+        covered = coverage(text, children)
+        covered = 1.0 if covered is None else covered
+        copied = verbatim_share(text, children)
+        weak = covered < MIN_COVERAGE or copied > MAX_VERBATIM
+        return covered - copied, "pastes or skips its children" if weak else ""
+
+    return judge
 
 
 async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -98,10 +139,16 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
     if await asyncio.to_thread(_stored, ctx, gist_id):  # by a run alongside, since dispatch
         writer(PageGisted(page.ordinal, ok=True, tokens=page.tokens))
         return {}
-    messages = prompts.gist_messages(
-        task["title"], task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS
-    )
-    summary, reason = await _summarise(ctx, messages, ctx.settings.ingest.gist_max_tokens)
+    origin = "model"
+    if page.matter:  # not the story: labelled, not summarised (and no model call)
+        summary, reason, origin = prompts.matter_gist(page.matter, page.text), "", "matter"
+    else:
+        messages = prompts.gist_messages(
+            task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS
+        )
+        summary, reason = await _summarise(
+            ctx, messages, ctx.settings.ingest.gist_max_tokens, gist_judge(task["title"])
+        )
     if summary is None:
         writer(PageGisted(page.ordinal, ok=False, error=reason))
         return {"failures": [{"page": page.id, "ordinal": page.ordinal, "error": reason}]}
@@ -115,6 +162,7 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
         first_page=page.ordinal,
         last_page=page.ordinal,
         chapter=page.chapter,
+        origin=origin,
     )
     await asyncio.to_thread(ctx.store.put_nodes, [node])
     writer(PageGisted(page.ordinal, ok=True, tokens=page.tokens))
@@ -139,18 +187,25 @@ async def summarise(task: SummaryTask, runtime: Runtime[GraphContext]) -> dict[s
     ctx = runtime.context
     parent = Node.model_validate(task["node"])
     children = [Node.model_validate(c) for c in task["children"]]
+    story = [c for c in children if c.origin != "matter"]  # labels of front matter stay out
     messages = prompts.reduce_messages(
-        task["title"],
         task["chapter"],
         parent.first_page + 1,
         parent.last_page + 1,
-        [c.summary for c in children],
+        [c.summary for c in story],
         SUMMARY_WORDS,
     )
-    summary: str | None = children[0].summary if len(children) == 1 else None
-    if summary is None:
-        summary, _ = await _summarise(ctx, messages, ctx.settings.ingest.summary_max_tokens)
-    parent.summary = summary or _fallback_summary(children, SUMMARY_WORDS)
+    if len(story) <= 1:
+        only = (story or children)[0]
+        parent.summary, parent.origin = only.summary, "matter" if not story else "copied"
+    else:
+        texts = [c.summary for c in story]
+        summary, _ = await _summarise(
+            ctx, messages, ctx.settings.ingest.summary_max_tokens, parent_judge(texts)
+        )
+        if summary is None:
+            summary, parent.origin = _fallback_summary(story, SUMMARY_WORDS), "extractive"
+        parent.summary = summary
     for child in children:
         child.parent = parent.id
     # Parent first: a crash between the two writes leaves the parent present, so the
@@ -170,9 +225,7 @@ async def reduce(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str
     nodes = await asyncio.to_thread(ctx.store.nodes, doc_id, level)
     while len(nodes) > 1:
         existing = {n.id: n for n in await asyncio.to_thread(ctx.store.nodes, doc_id, level + 1)}
-        groups = plan_groups(
-            nodes, ctx.settings.ingest.group_tokens, ctx.model.count_tokens, by_chapter=level == 1
-        )
+        groups = _groups(ctx, nodes, level)
         expected = [node_id(doc_id, level + 1, i) for i in range(len(groups))]
         if not all(e in existing for e in expected):
             break
@@ -198,9 +251,7 @@ async def dispatch_level(state: IngestState, runtime: Runtime[GraphContext]) -> 
     doc_id, level = state["doc_id"], state["level"]
     nodes = await asyncio.to_thread(ctx.store.nodes, doc_id, level)
     existing = {n.id for n in await asyncio.to_thread(ctx.store.nodes, doc_id, level + 1)}
-    groups = plan_groups(
-        nodes, ctx.settings.ingest.group_tokens, ctx.model.count_tokens, by_chapter=level == 1
-    )
+    groups = _groups(ctx, nodes, level)
     chapters = state.get("chapters", [])
     get_stream_writer()(LevelStarted(level=level + 1, nodes=len(groups)))
     sends = []

@@ -14,26 +14,28 @@ def node_id(doc_id: str, level: int, ordinal: int) -> str:
 
 
 def _balanced(nodes: list[Node], sizes: list[int], parts: int) -> list[list[Node]]:
-    """Split consecutive nodes into `parts` runs of roughly equal tokens."""
+    """Split consecutive nodes into `parts` runs of roughly equal tokens: each node goes to the
+    run its middle falls in, by cumulative tokens."""
     parts = max(1, min(parts, len(nodes)))
-    target = sum(sizes) / parts
-    runs: list[list[Node]] = [[]]
+    total = sum(sizes) or 1
+    runs: list[list[Node]] = [[] for _ in range(parts)]
     acc = 0.0
-    for i, (node, size) in enumerate(zip(nodes, sizes, strict=True)):
-        left_nodes = len(nodes) - i
-        left_runs = parts - len(runs)
-        if runs[-1] and left_runs > 0 and (acc + size / 2 > target or left_nodes <= left_runs):
-            runs.append([])
-            acc = 0.0
-        runs[-1].append(node)
+    for node, size in zip(nodes, sizes, strict=True):
+        runs[min(parts - 1, int((acc + size / 2) / total * parts))].append(node)
         acc += size
-    return runs
+    return [run for run in runs if run]
 
 
 def plan_groups(
-    nodes: list[Node], budget: int, count: Callable[[str], int], by_chapter: bool
+    nodes: list[Node],
+    budget: int,
+    count: Callable[[str], int],
+    by_chapter: bool,
+    fanout: int = 4,
 ) -> list[list[Node]]:
-    """Consecutive groups of `nodes`, each to become one parent; fewer groups than nodes."""
+    """Consecutive groups of `nodes`, each to become one parent of at most `fanout` children
+    and `budget` tokens; fewer groups than nodes. A small model summarises a few children well
+    and pastes the first of many."""
     if len(nodes) <= 1:
         return [nodes]
     sizes = {n.id: count(n.summary) for n in nodes}
@@ -49,17 +51,19 @@ def plan_groups(
     chunks: list[list[Node]] = []
     for run in runs:
         run_sizes = [sizes[n.id] for n in run]
-        parts = math.ceil(sum(run_sizes) / budget)
-        while True:  # the fewest balanced runs that each fit the budget
+        parts = max(math.ceil(sum(run_sizes) / budget), math.ceil(len(run) / fanout))
+        while True:  # the fewest balanced runs that each fit the budget and the fanout
             split = _balanced(run, run_sizes, parts)
-            if parts >= len(run) or all(sum(sizes[n.id] for n in s) <= budget for s in split):
+            fits = all(len(s) <= fanout and sum(sizes[n.id] for n in s) <= budget for s in split)
+            if parts >= len(run) or fits:
                 break
             parts += 1
         chunks.extend(split)
     # Small neighbouring chunks (short chapters) share a parent while they fit the budget.
     groups: list[list[Node]] = []
     for chunk in chunks:
-        if groups and sum(sizes[n.id] for n in groups[-1] + chunk) <= budget:
+        merged = groups[-1] + chunk if groups else []
+        if merged and len(merged) <= fanout and sum(sizes[n.id] for n in merged) <= budget:
             groups[-1].extend(chunk)
         else:
             groups.append(list(chunk))

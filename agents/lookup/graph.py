@@ -15,12 +15,20 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages, pages_in_order, structured_or_none, words
+from agents.answer.pages import (
+    answer_from_pages,
+    closing_hits,
+    pages_in_order,
+    structured_or_none,
+    words,
+)
+from agents.answer.questions import is_about_the_book, is_about_the_end
 from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
 from agents.fences import fence_summary
 from agents.lookup import prompts
 from agents.lookup.state import LookupState
+from memory.records import PageHit
 from reader.core.types import Node
 
 GIST_WORDS = 60
@@ -30,6 +38,14 @@ SECTION_BUDGET = 1200  # tokens of section summaries shown at once
 READ_BUDGET = 3400  # tokens of pages re-read for the answer
 SUGGEST = 6  # pages retrieval suggests
 MAX_SECTIONS = 2
+
+
+def _unique(hits: list[PageHit]) -> list[PageHit]:
+    """Hits with each page once, at its first place."""
+    first: dict[str, PageHit] = {}
+    for hit in hits:
+        first.setdefault(hit.page.id, hit)
+    return list(first.values())
 
 
 def _cost(ctx: GraphContext, node: Node, limit: int) -> int:
@@ -56,9 +72,18 @@ def _fill(ctx: GraphContext, ordered: list[Node], budget: int) -> list[Node]:
 async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     docs = state["documents"]
-    gists = [g for d in docs for g in await asyncio.to_thread(ctx.store.nodes, d, 1)]
+    matter = is_about_the_book(state["question"])
+    gists = [
+        g
+        for d in docs
+        for g in await asyncio.to_thread(ctx.store.nodes, d, 1)
+        if matter or g.origin != "matter"
+    ]
     query = state.get("query") or state["question"]
-    hits = await asyncio.to_thread(ctx.store.search_pages, query, docs, SUGGEST)
+    hits = await asyncio.to_thread(ctx.store.search_hybrid, query, docs, SUGGEST, matter)
+    if is_about_the_end(state["question"]):  # the closing pages first, then retrieval's
+        hits = [*(await closing_hits(ctx, docs)), *hits]
+    hits = _unique(hits)[:SUGGEST]
     suggested = [h.page.id for h in hits]
     total = sum(_cost(ctx, g, GIST_WORDS) for g in gists)
     budget = _gist_budget(ctx)

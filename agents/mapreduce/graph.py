@@ -12,7 +12,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from agents.answer.citations import content_words, find_quote
+from agents.answer.citations import find_quote
 from agents.answer.pages import (
     document_pages,
     emit_answer,
@@ -32,6 +32,7 @@ from agents.fences import fence_note, fence_page
 from agents.mapreduce import prompts
 from agents.mapreduce.state import MapReduceState, MapTask
 from reader.core.types import Evidence
+from reader.core.words import content_words
 
 MAP_TOKENS = 1500  # about a page per map call: a small model loses a needle in a full window
 UNQUOTED_PENALTY = 2  # confidence lost when the quote is not on the pages (likely invented)

@@ -16,10 +16,11 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from agents.answer.citations import content_words, find_quote
+from agents.answer.citations import find_quote
 from agents.answer.pages import (
     READ_BUDGET_PAGE,
     answer_from_pages,
+    closing_hits,
     emit_answer,
     pages_in_order,
     structured_or_none,
@@ -27,6 +28,7 @@ from agents.answer.pages import (
     words,
 )
 from agents.answer.prompts import NOT_FOUND, is_not_found
+from agents.answer.questions import is_about_the_book, is_about_the_end
 from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
 from agents.fences import fence_summary
@@ -34,6 +36,7 @@ from agents.navigate import prompts
 from agents.navigate.state import NavigateState, WalksState
 from memory.tree import Tree
 from reader.core.types import Evidence, Node, Page
+from reader.core.words import content_words
 
 SUMMARY_WORDS = 50
 SUGGEST = 3
@@ -56,8 +59,11 @@ async def begin(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[st
     doc = state["documents"][0]
     root = await asyncio.to_thread(Tree(ctx.store).root, doc)
     query = state.get("query") or state["question"]
-    hits = await asyncio.to_thread(ctx.store.search_pages, query, [doc], SUGGEST)
-    suggested = [h.page.ordinal for h in hits]
+    matter = is_about_the_book(state["question"])
+    hits = await asyncio.to_thread(ctx.store.search_hybrid, query, [doc], SUGGEST, matter)
+    if is_about_the_end(state["question"]):  # walk towards the closing pages first
+        hits = [*(await closing_hits(ctx, [doc])), *hits]
+    suggested = list(dict.fromkeys(h.page.ordinal for h in hits))[:SUGGEST]
     trace = {"step": "begin", "root_level": root.level, "suggested": [o + 1 for o in suggested]}
     return {"path": [root.id], "untried": {}, "suggested": suggested, "notes": [], "calls": 0,
             "found": False, "last": {}, "done": False, "trace": [trace]}  # fmt: skip

@@ -1,27 +1,40 @@
-"""RAG: the top-k pages by embedding similarity (Chroma), then one answer call."""
+"""RAG: the top-k pages by embedding similarity (Chroma), then one answer call; and its hybrid
+twin, whose pages come from BM25 and embedding similarity fused by reciprocal rank."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import answer_from_pages, pages_in_order
+from agents.answer.pages import answer_from_pages, closing_pages, pages_in_order
+from agents.answer.questions import is_about_the_book, is_about_the_end
 from agents.answer.state import AnswerInput, AnswerOutput
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
 
-async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    ctx = runtime.context
-    k = state.get("k") or ctx.settings.answer.top_k
-    query = state.get("query") or state["question"]
-    hits = await asyncio.to_thread(ctx.store.search_pages, query, state["documents"], k)
-    found = [[h.page.document[:12], h.page.ordinal + 1, round(h.score, 3)] for h in hits]
-    trace = {"step": "retrieve", "k": k, "query": query[:200], "pages": found}
-    return {"pages": [h.page.id for h in hits], "trace": [trace]}
+def retriever(fused: bool) -> Callable[..., Any]:
+    async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        k = state.get("k") or ctx.settings.answer.top_k
+        query = state.get("query") or state["question"]
+        search = ctx.store.search_hybrid if fused else ctx.store.search_pages
+        matter = is_about_the_book(state["question"])
+        hits = await asyncio.to_thread(search, query, state["documents"], k, matter)
+        found = [[h.page.document[:12], h.page.ordinal + 1, round(h.score, 3)] for h in hits]
+        trace = {"step": "retrieve", "k": k, "fused": fused, "query": query[:200], "pages": found}
+        ids = [h.page.id for h in hits]
+        if is_about_the_end(state["question"]):
+            closing = [p.id for p in await closing_pages(ctx, state["documents"])]
+            ids = list(dict.fromkeys(ids[: max(1, k - len(closing))] + closing))
+            trace["closing"] = True
+        return {"pages": ids, "trace": [trace]}
+
+    return retrieve
 
 
 async def answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -31,11 +44,11 @@ async def answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, A
     return {"answer": text, "evidence": evidence, "trace": [entry]}
 
 
-def build_graph() -> StateGraph:
+def build_graph(fused: bool = False) -> StateGraph:
     graph = StateGraph(
         RagState, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
     )
-    graph.add_node("retrieve", retrieve)
+    graph.add_node("retrieve", retriever(fused))
     graph.add_node("answer", answer)
     graph.add_edge(START, "retrieve")
     graph.add_edge("retrieve", "answer")
@@ -44,3 +57,4 @@ def build_graph() -> StateGraph:
 
 
 graph = build_graph().compile()
+hybrid_graph = build_graph(fused=True).compile()

@@ -16,7 +16,7 @@ from agents.context import GraphContext
 async def read_all(state: AnswerState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     pages = await document_pages(runtime.context, state["documents"])
     text, evidence, entry = await answer_from_pages(runtime.context, state, pages)
-    trace = {"step": "read", "whole": True, "pages": len(pages)}
+    trace = {"step": "read", "every_page": True, "pages": len(pages)}
     return {"answer": text, "evidence": evidence, "trace": [trace, entry]}
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reader.cli.common import echo_json, open_library, settings_from
+
+if TYPE_CHECKING:
+    from memory.quality import MemoryHealth
 
 
 @click.command("inspect")
@@ -122,19 +125,57 @@ def remove(ctx: click.Context, documents: tuple[str, ...], as_json: bool) -> Non
 @click.command()
 @click.argument("document")
 @click.option("--tree", "show_tree", is_flag=True, help="Show the summary tree.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--quality", "show_quality", is_flag=True,
+    help="Show the memory's health: coverage and verbatim share of parents, title-restating "
+    "gists, copied and extractive nodes, failed pages.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_context
-def show(ctx: click.Context, document: str, show_tree: bool, as_json: bool) -> None:
-    """Show a document's record, and with --tree its summary tree down to pages."""
+def show(
+    ctx: click.Context, document: str, show_tree: bool, show_quality: bool, as_json: bool
+) -> None:
+    """Show a document's record, with --tree its summary tree down to pages, with --quality how
+    well that tree summarises the document."""
     handle = open_library(ctx).document(document)
     record = handle.record
     if as_json:
-        echo_json(handle.tree() if show_tree else record.model_dump())
+        data: dict[str, Any] = record.model_dump()
+        if show_tree:
+            data["tree"] = handle.tree()
+        if show_quality:
+            data["quality"] = handle.health().model_dump()
+        echo_json(data)
         return
     click.echo(f"{record.id}  {record.title} ({record.status})")
     click.echo(f"  {record.pages} pages, {record.tokens:,} tokens, source {record.source}")
+    if show_quality:
+        _print_health(handle.health())
     if show_tree:
         _print_tree(handle.tree(), 0)
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _print_health(health: MemoryHealth) -> None:
+    click.echo(
+        f"  memory: {health.gists} gists, depth {health.depth}, {health.parents} parents measured"
+    )
+    click.echo(
+        f"  parents mention {_share(health.coverage)} of their children, "
+        f"{_share(health.verbatim)} of their word pairs copied"
+    )
+    for level in health.levels:
+        click.echo(
+            f"    L{level.level}: {level.nodes} nodes, coverage {_share(level.coverage)}, "
+            f"verbatim {_share(level.verbatim)}"
+        )
+    click.echo(
+        f"  gists restating the title {_share(health.title_gists)}; copied {health.copied}, "
+        f"extractive {health.extractive}, failed pages {health.failed_pages}"
+    )
 
 
 def _print_tree(node: dict[str, Any], depth: int) -> None:

@@ -1,5 +1,6 @@
-"""`tome eval`: answer a dataset's questions with each strategy and the baselines, score them,
-and print a markdown table; the JSON report and the per-question rows go to files."""
+"""`tome eval`: answer a dataset's questions with each strategy and the baselines, score them
+(and grade free-text answers with an LLM judge when one is given), and print markdown tables;
+the JSON report and the per-question rows go to files."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reader.cli.common import StrategyChoice, echo_json, open_library, settings_from
 from reader.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reader.eval.judge import Judge
 
 
 def _numbers(kind: type, text: str | None) -> list | None:
@@ -21,6 +26,19 @@ def _numbers(kind: type, text: str | None) -> list | None:
         return [kind(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise ConfigError(f"{text!r} is not a comma-separated list of numbers") from None
+
+
+def _judge(url: str | None, model: str | None, api_key: str | None) -> Judge | None:
+    """The judge the options name, or None without --judge-url."""
+    if not url:
+        if model:
+            raise ConfigError("--judge-model needs --judge-url, the judge's server")
+        return None
+    if not model:
+        raise ConfigError("--judge-url needs --judge-model, the judge's model name on that server")
+    from reader.eval.judge import Judge
+
+    return Judge(url, model, api_key)
 
 
 def _default_data() -> Path:
@@ -58,8 +76,20 @@ def _default_data() -> Path:
     default=None,
     help="Where dataset names are looked up (default: TOME_EVAL_DATA or ../shared/data).",
 )
-@click.option("--lengths", default=None, help="niah: haystack lengths in tokens, e.g. 2000,8000.")
+@click.option(
+    "--lengths", default=None,
+    help="niah, facts: haystack lengths in tokens, e.g. 2000,8000 (facts: 32000,128000).",
+)  # fmt: skip
 @click.option("--depths", default=None, help="niah: needle depths (0-1), e.g. 0.1,0.5,0.9.")
+@click.option(
+    "--judge-url", default=None,
+    help="An OpenAI-compatible server whose model grades LiteraryQA answers 1-5 (Prometheus).",
+)  # fmt: skip
+@click.option("--judge-model", default=None, help="The judge's model name on that server.")
+@click.option(
+    "--judge-api-key", envvar="TOME_JUDGE_API_KEY", default=None,
+    help="The judge server's API key (or TOME_JUDGE_API_KEY).",
+)  # fmt: skip
 @click.option("--concurrency", type=int, default=1, show_default=True, help="Questions at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
@@ -74,21 +104,26 @@ def eval_command(
     data: Path | None,
     lengths: str | None,
     depths: str | None,
+    judge_url: str | None,
+    judge_model: str | None,
+    judge_api_key: str | None,
     concurrency: int,
     as_json: bool,
 ) -> None:
-    """Evaluate tome on DATASETS: quality, sci_fi, legal, literaryqa, niah, or paths to L-Eval /
-    LiteraryQA jsonl files or a folder of essays (niah).
+    """Evaluate tome on DATASETS: quality, sci_fi, legal, literaryqa, niah, facts, or paths to
+    L-Eval / LiteraryQA jsonl files or a folder of essays (niah).
 
     Every question is answered by every strategy and by the baselines `full` (the document from
     its start, truncated to the window) and `bm25` (lexical top-k pages); `rag` is embedding
-    retrieval. Reruns with the same --out skip questions already answered."""
+    retrieval. Reruns with the same --out skip questions already answered (and, with a judge,
+    grade the answers that have no grade yet)."""
     from reader.core.events import FileIngesting, QuestionDone, WorkEvent
     from reader.eval.datasets import load_items
-    from reader.eval.report import summarise, to_markdown
+    from reader.eval.report import differences, summarise, to_markdown
     from reader.eval.runner import evaluate
     from reader.library import strategy_names
 
+    judge = _judge(judge_url, judge_model, judge_api_key)
     settings = settings_from(ctx)
     work = settings.home / "eval" / "documents"
     items = []
@@ -111,7 +146,9 @@ def eval_command(
             click.echo(f"ingest {event.path}", err=True)
         elif isinstance(event, QuestionDone) and event.row is not None:
             row = event.row
-            mark = row.get("correct", round(row["f1"], 2))
+            mark = row.get("correct", row.get("found", round(row["f1"], 2)))
+            if "judge_score" in row:
+                mark = f"{mark}, judge {row['judge_score']}"
             click.echo(
                 f"{row['id']} {row['strategy']}: {mark} ({row['llm_calls']} calls, "
                 f"{row['seconds']:.0f} s) {row['answer'][:60]!r}",
@@ -120,8 +157,11 @@ def eval_command(
 
     library = open_library(ctx)
     click.echo(f"{len(items)} questions x {len(chosen)} strategies = {total} answers", err=True)
-    rows = evaluate(library, items, chosen, rows_path, concurrency=concurrency, on_event=progress)
+    rows = evaluate(
+        library, items, chosen, rows_path, concurrency=concurrency, on_event=progress, judge=judge
+    )
     summaries = summarise(rows)
+    f1_differences = differences(rows)
     model = library.model_name()
     report = {
         "model": model,
@@ -130,8 +170,10 @@ def eval_command(
         "strategies": chosen,
         "docs": docs,
         "limit": limit,
+        "judge": {"url": judge.base_url, "model": judge.model} if judge else None,
         "seconds": round(time.perf_counter() - started, 1),
         "summary": summaries,
+        "f1_differences": f1_differences,
         "questions": rows,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -140,5 +182,5 @@ def eval_command(
         echo_json({k: v for k, v in report.items() if k != "questions"})
     else:
         click.echo(f"model: {model}\n")
-        click.echo(to_markdown(summaries))
+        click.echo(to_markdown(summaries, f1_differences))
         click.echo(f"\nreport: {out}  rows: {rows_path}", err=True)

@@ -104,6 +104,7 @@ class IngestSettings(BaseModel):
     gist_max_tokens: int = Field(160, ge=16)
     summary_max_tokens: int = Field(220, ge=16)
     group_tokens: int = Field(1500, ge=20, description="gist tokens summarised into one parent")
+    fanout: int = Field(4, ge=2, description="children summarised into one parent, at most")
     retries: int = Field(2, ge=0, description="retries of one page when the model's answer is bad")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+Matter = Literal["", "front", "back"]  # front matter (title page, copyright, ...), back matter
 
 
 class Chapter(BaseModel):
@@ -15,6 +17,7 @@ class Chapter(BaseModel):
     start: int
     end: int
     level: int = 1
+    matter: Matter = ""
 
 
 class Page(BaseModel):
@@ -28,6 +31,7 @@ class Page(BaseModel):
     end: int
     tokens: int
     text: str = ""
+    matter: Matter = Field("", description="front or back matter, not the story; '' for content")
 
 
 class Document(BaseModel):
@@ -113,6 +117,11 @@ class Node(BaseModel):
     first_page: int = Field(description="ordinal of the first page under this node")
     last_page: int = Field(description="ordinal of the last page under this node")
     chapter: int = -1
+    origin: Literal["model", "copied", "extractive", "matter"] = Field(
+        "model",
+        description="who wrote the summary: the model; copied from an only child; an "
+        "extractive stand-in after the model failed; or a label for a front or back matter page",
+    )
 
 
 class Episode(BaseModel):

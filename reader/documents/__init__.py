@@ -9,6 +9,7 @@ from reader.core.types import Document
 
 # Imported eagerly: a lazy `from .paginate import ...` would rebind the package attribute
 # `paginate` to the submodule, shadowing the function for later `from reader.documents import`.
+from .matter import mark_matter
 from .paginate import paginate
 
 __all__ = ["FORMATS", "load_document", "paginate"]
@@ -38,6 +39,10 @@ def load_document(path: str | Path) -> Document:
             p, f"unsupported file type {p.suffix or '(none)'!r}; supported: {supported}"
         )
     p, data = read_source(p)
+    return mark_matter(_load(fmt, p, data))
+
+
+def _load(fmt: str | None, p: Path, data: bytes) -> Document:
     if fmt == "txt":
         from .text import load_text
 

@@ -245,6 +245,7 @@ def paginate(document: Document, settings: PageSettings) -> list[Page]:
                     end=end,
                     tokens=tokens,
                     text=text[start:end],
+                    matter=document.chapters[chapter].matter if chapter >= 0 else "",
                 )
             )
     return pages

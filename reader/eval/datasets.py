@@ -1,5 +1,6 @@
 """Evaluation sets from ../shared/data's formats: L-Eval jsonl (QuALITY multiple choice, sci-fi
-true/false, free text such as legal contracts), LiteraryQA books, and generated needle haystacks.
+true/false, free text such as legal contracts), LiteraryQA books, generated needle haystacks and
+the facts suite (planted single and two-hop facts in one long haystack).
 
 L-Eval documents live inside the jsonl; each is written once to a text file in the work
 directory so that it is ingested like any other file (and found again on the next run)."""
@@ -11,7 +12,7 @@ import re
 from pathlib import Path
 
 from reader.core.errors import ConfigError, DocumentError
-from reader.eval import niah
+from reader.eval import facts, niah
 from reader.eval.items import EvalItem, write_document
 
 CHOICE_HINT = "Answer with the letter (A, B, C or D) of the correct option."
@@ -22,13 +23,14 @@ NAMES = {
     "legal": "leval/legal_contract_qa.jsonl",
     "literaryqa": "literaryqa/qas.jsonl",
     "niah": "niah/PaulGrahamEssays",
+    "facts": "niah/PaulGrahamEssays",
 }
 _OPTION = re.compile(r"\(([A-D])\)\s*(.*?)(?=\n\s*\([A-D]\)|\Z)", re.DOTALL)
 _NUMBERED = re.compile(r"^\s*\d+\.\s*")
 
 
 def resolve(spec: str, data_dir: Path) -> Path:
-    """A dataset name (quality, sci_fi, legal, literaryqa, niah) or a path."""
+    """A dataset name (quality, sci_fi, legal, literaryqa, niah, facts) or a path."""
     path = Path(spec).expanduser()
     if not path.exists() and spec in NAMES:
         path = data_dir / NAMES[spec]
@@ -52,7 +54,9 @@ def load_items(
 ) -> list[EvalItem]:
     """The questions of a dataset: of its first `docs` documents, the first `limit` each."""
     path = resolve(spec, data_dir)
-    if path.is_dir() or spec == "niah":
+    if spec == "facts":
+        items = facts.suite(path, work_dir, lengths or facts.LENGTHS)
+    elif path.is_dir() or spec == "niah":
         items = niah.suite(path, work_dir, lengths or niah.LENGTHS, depths or niah.DEPTHS)
     else:
         records = _read_jsonl(path)
@@ -120,5 +124,9 @@ def _literaryqa(records: list[dict], folder: Path) -> list[EvalItem]:
         for q, qa in enumerate(record["qas"]):
             item_id = f"literaryqa-{record['gutenberg_id']}-{q + 1:02d}"
             answers = [a.strip() for a in qa["answers"]]
-            items.append(EvalItem(item_id, "literaryqa", "free", qa["question"], answers, document))
+            title = record.get("title", "")
+            question = qa["question"]
+            items.append(
+                EvalItem(item_id, "literaryqa", "free", question, answers, document, title=title)
+            )
     return items

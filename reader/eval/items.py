@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["choice", "boolean", "free", "needle"]
+Kind = Literal["choice", "boolean", "free", "needle", "fact", "two-hop"]
+PLANTED_KINDS = ("fact", "two-hop")  # the facts suite: the answer is planted in the document
 
 
 @dataclass
@@ -18,6 +19,10 @@ class EvalItem:
     references: list[str]  # gold answers (choice: the letter; boolean: "True"/"False")
     document: Path  # the file to ingest and ask about
     options: dict[str, str] = field(default_factory=dict)  # choice: letter -> option text
+    # facts suite: [start, end) of each planted sentence in the document's text, and its depth
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    depths: list[float] = field(default_factory=list)
+    title: str = ""  # the book's title, where the judge's prompt names it (LiteraryQA)
 
 
 def write_document(path: Path, text: str) -> Path:

@@ -1,15 +1,18 @@
-"""Scores: accuracy with Wilson intervals, token F1 and ROUGE-L against the best reference, and
-the extraction of a choice letter or a truth value from a free-form answer."""
+"""Scores: accuracy with Wilson intervals, token F1 and ROUGE-L against the best reference,
+containment of a reference, citations of planted facts, pages read, the paired bootstrap of a
+difference in means, and the extraction of a choice letter or a truth value from an answer."""
 
 from __future__ import annotations
 
 import math
+import random
 import re
 import string
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from reader.eval.items import EvalItem
+from reader.eval.items import PLANTED_KINDS, EvalItem
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -79,9 +82,72 @@ def needle_found(answer: str, reference: str) -> bool:
     return all(word in said for word in normalize(reference))
 
 
+def contains_reference(answer: str, references: Iterable[str]) -> bool:
+    """Some reference, normalised, is a run of whole words of the normalised answer."""
+    said = f" {' '.join(normalize(answer))} "
+    phrases = (" ".join(normalize(reference)) for reference in references)
+    return any(phrase and f" {phrase} " in said for phrase in phrases)
+
+
+def answer_words(answer: str) -> int:
+    return len(answer.split())
+
+
+def overlaps(spans: Iterable[Sequence[int]], others: Iterable[Sequence[int]]) -> bool:
+    """Does some [start, end) of `spans` share a character with some [start, end) of `others`?"""
+    others = list(others)
+    return any(a < d and c < b for a, b in spans for c, d in others)
+
+
+def pages_read(trace: list[dict[str, Any]], cited_pages: Iterable[str]) -> int:
+    """How many pages a strategy put before the model, as far as its trace says: the pages listed
+    by "answer" steps (`"pages": [3, 7]`), the page of each "read" step (navigate), and the count
+    of a step that reads every page from the start (`"pages": 40` in full's and whole's "read",
+    chain's and mapreduce's "plan"), whichever is larger. With none of these in the trace, the
+    number of distinct cited pages."""
+    listed: set[Any] = set()
+    counted, seen = 0, False
+    for entry in trace:
+        step, pages = entry.get("step"), entry.get("pages")
+        where = entry.get("document", "")
+        if step == "answer" and isinstance(pages, list):
+            listed |= {(where, p) for p in pages if isinstance(p, int)}
+        elif step == "read" and isinstance(entry.get("page"), int):
+            listed.add((where, entry["page"]))
+        elif step in ("read", "plan") and isinstance(pages, int):
+            counted = max(counted, pages)
+        else:
+            continue
+        seen = True
+    return max(len(listed), counted) if seen else len(set(cited_pages))
+
+
+def paired_bootstrap(
+    values: Sequence[float],
+    baseline: Sequence[float],
+    *,
+    resamples: int = 2000,
+    seed: int = 13,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """The mean of `values[i] - baseline[i]` and its percentile bootstrap interval: pairs are
+    resampled with replacement `resamples` times with a fixed seed, so a report is repeatable."""
+    if len(values) != len(baseline) or not values:
+        raise ValueError("paired_bootstrap needs two equally long, non-empty lists")
+    differences = [a - b for a, b in zip(values, baseline, strict=True)]
+    n = len(differences)
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choices(differences, k=n)) / n for _ in range(resamples))
+    tail = (1 - level) / 2
+    low = means[math.floor(tail * resamples)]
+    high = means[min(resamples - 1, math.ceil((1 - tail) * resamples) - 1)]
+    return sum(differences) / n, low, high
+
+
 def score(item: EvalItem, answer: str) -> dict[str, Any]:
-    """The scores of one answer: `correct` for choice, boolean and needle items, `f1` and
-    `rouge_l` (best over the references) for every kind."""
+    """The scores of one answer: `correct` for choice, boolean and needle items, `found` for the
+    facts suite, `contains` and `answer_words` for free text, and `f1` and `rouge_l` (best over
+    the references) for every kind."""
     scores: dict[str, Any] = {
         "f1": max(token_f1(answer, r) for r in item.references),
         "rouge_l": max(rouge_l(answer, r) for r in item.references),
@@ -94,7 +160,19 @@ def score(item: EvalItem, answer: str) -> dict[str, Any]:
         scores["correct"] = scores["picked"] == item.references[0]
     elif item.kind == "needle":
         scores["correct"] = needle_found(answer, item.references[0])
+    elif item.kind == "free":
+        scores["contains"] = contains_reference(answer, item.references)
+        scores["answer_words"] = answer_words(answer)
+    elif item.kind in PLANTED_KINDS:
+        scores["found"] = contains_reference(answer, item.references)
     return scores
+
+
+def citation_scores(item: EvalItem, found: bool, cited: list[list[int]]) -> dict[str, bool]:
+    """Facts suite: `cited_fact` when a citation's [start, end) overlaps a planted sentence of the
+    question (either one of a two-hop pair), `found_and_cited` when the answer was found too."""
+    hit = overlaps(cited, item.spans)
+    return {"cited_fact": hit, "found_and_cited": found and hit}
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:

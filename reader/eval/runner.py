@@ -4,7 +4,12 @@ finish, so an interrupted run resumes where it stopped.
 Questions run document by document and strategy by strategy, in order: a server with a prompt
 cache (llama.cpp, vLLM's prefix caching) then reuses the document prefix that full-context calls
 share. `auto` is not run again when the strategy it routes to has already answered the question
-in this run: at temperature 0 the answer would be the same, so its row is copied."""
+in this run: at temperature 0 the answer would be the same, so its row is copied.
+
+Every row records the pages the strategy read (`pages_read`, see `metrics.pages_read`) and the
+[start, end) of each citation (`cited_spans`); facts-suite rows add whether a citation overlaps a
+planted sentence. With a `Judge`, LiteraryQA rows get its `judge_score`; rows answered by an
+earlier run without one are graded (and appended again: the later line wins) before answering."""
 
 from __future__ import annotations
 
@@ -21,10 +26,12 @@ from reader.core.errors import ModelError, TomeError
 from reader.core.events import FileIngesting, QuestionDone, WorkEvent
 from reader.core.jsonl import LogAppender, repair_log
 from reader.core.jsonl import read_log as read_rows
-from reader.eval.items import EvalItem
-from reader.eval.metrics import score
+from reader.eval.items import PLANTED_KINDS, EvalItem
+from reader.eval.judge import Judge, JudgeError
+from reader.eval.metrics import citation_scores, pages_read, score
 
 if TYPE_CHECKING:
+    from reader.core.types import Answer
     from reader.library import Library
 
 EventCallback = Callable[[WorkEvent], None]
@@ -38,8 +45,10 @@ async def aevaluate(
     *,
     concurrency: int = 1,
     on_event: EventCallback | None = None,
+    judge: Judge | None = None,
 ) -> list[dict[str, Any]]:
-    """Answer and score each item with each strategy; return all rows for these items."""
+    """Answer and score each item with each strategy (and grade it, with a judge); return all
+    rows for these items."""
     rows_path.parent.mkdir(parents=True, exist_ok=True)
     repair_log(rows_path)
     done = {(r["id"], r["strategy"]): r for r in read_rows(rows_path)}
@@ -64,6 +73,7 @@ async def aevaluate(
             except TomeError as exc:
                 row = _row(item, doc_id, strategy, "", time.perf_counter() - started)
                 row["error"] = exc.message
+                row.update(_reading(item, row, None, doc_id))
             else:
                 row = _row(item, doc_id, strategy, result.text, time.perf_counter() - started)
                 row.update(
@@ -73,14 +83,37 @@ async def aevaluate(
                     routed=result.strategy if strategy == AUTO else None,
                     cited_pages=[c.page for c in result.citations],
                 )
+                row.update(_reading(item, row, result, doc_id))
             row = {k: v for k, v in row.items() if v is not None}
+            if judge is not None and judge.judges(item) and "error" not in row:
+                try:
+                    row = await _graded(judge, item, row)
+                except JudgeError:
+                    log.write(row)  # the answer is kept; a rerun grades it
+                    raise
             log.write(row)
             done[item.id, strategy] = row
             emit(QuestionDone(item.id, ok="error" not in row, strategy=strategy, row=row))
             return row
 
+    async def regrade(grader: Judge, item: EvalItem, row: dict[str, Any]) -> None:
+        async with gate:
+            graded = await _graded(grader, item, row)
+            log.write(graded)
+            done[item.id, row["strategy"]] = graded
+
     log = LogAppender(rows_path)
     try:
+        if judge is not None:
+            ungraded = [
+                (item, row)
+                for item in items
+                for s in strategies
+                if judge.judges(item)
+                and (row := done.get((item.id, s))) is not None
+                and not {"error", "judge_score", "judge_error"} & row.keys()
+            ]
+            await asyncio.gather(*(regrade(judge, item, row) for item, row in ungraded))
         for path, doc_id in doc_ids.items():
             group = [item for item in items if item.document == path]
             record = await asyncio.to_thread(library.store.get_document, doc_id)
@@ -96,7 +129,35 @@ async def aevaluate(
                 await asyncio.gather(*(answer(item, strategy) for item in todo))
     finally:
         log.close()
+        if judge is not None:
+            await judge.aclose()
     return [done[item.id, s] for item in items for s in strategies if (item.id, s) in done]
+
+
+def _reading(
+    item: EvalItem, row: dict[str, Any], result: Answer | None, doc_id: str
+) -> dict[str, Any]:
+    """What the strategy read and cited: pages read, citation spans in the document, and for
+    the facts suite whether a citation overlaps a planted sentence."""
+    citations = [c for c in result.citations if c.document == doc_id] if result else []
+    spans = [[c.start, c.end] for c in citations]
+    reading: dict[str, Any] = {
+        "pages_read": pages_read(result.trace, row.get("cited_pages", [])) if result else 0,
+        "cited_spans": spans,
+    }
+    if item.kind in PLANTED_KINDS:
+        reading.update(citation_scores(item, row["found"], spans))
+    return reading
+
+
+async def _graded(judge: Judge, item: EvalItem, row: dict[str, Any]) -> dict[str, Any]:
+    verdict = await judge.grade(item, row["answer"])
+    graded = {**row, "judge_feedback": verdict.feedback}
+    if verdict.score is None:
+        graded["judge_error"] = "no [RESULT] 1-5 in the judge's reply"
+    else:
+        graded["judge_score"] = verdict.score
+    return graded
 
 
 def _routed_row(
@@ -113,6 +174,12 @@ def _routed_row(
     return {**answered, "strategy": AUTO, "routed": routed.strategy, "reused": True}
 
 
+def _planted(item: EvalItem) -> dict[str, Any]:
+    if not item.spans:
+        return {}
+    return {"spans": [list(span) for span in item.spans], "depths": item.depths}
+
+
 def _row(item: EvalItem, doc_id: str, strategy: str, answer: str, seconds: float) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -123,6 +190,7 @@ def _row(item: EvalItem, doc_id: str, strategy: str, answer: str, seconds: float
         "question": item.question,
         "answer": answer,
         "references": item.references,
+        **_planted(item),
         **score(item, answer),
         "llm_calls": 0,
         "prompt_tokens": 0,
@@ -139,9 +207,10 @@ def evaluate(
     *,
     concurrency: int = 1,
     on_event: EventCallback | None = None,
+    judge: Judge | None = None,
 ) -> list[dict[str, Any]]:
     """The sync `aevaluate`, on the library's event loop."""
     return library.run(
         aevaluate(library, items, strategies, Path(rows_path), concurrency=concurrency,
-                  on_event=on_event)
+                  on_event=on_event, judge=judge)
     )  # fmt: skip

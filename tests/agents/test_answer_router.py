@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agents.answer.citations import build_citations, extractive_quote, find_quote
-from agents.router import is_multiple_choice, route
+from agents.answer.questions import is_multiple_choice
+from agents.router import route
 from memory.records import DocumentRecord
 from reader.core.types import Evidence, Page
 

@@ -175,7 +175,7 @@ def test_a_crash_mid_map_resumes_without_redoing_finished_gists(tmp_path: Path) 
     assert len(library.store.nodes(report.id, 1)) == report.pages
 
 
-SPAN_RE = re.compile(r"Summaries of consecutive pages (\d+)-(\d+)")
+SPAN_RE = re.compile(r"Summaries of \d+ consecutive parts, pages (\d+)-(\d+)")
 
 
 def summary_requests(model: FakeChatModel) -> list[tuple[int, int]]:
@@ -252,3 +252,7 @@ def test_plan_groups_odd_counts_and_progress() -> None:
     assert all(len({n.chapter for n in g}) == 1 for g in chaptered)
     flat = [n.id for g in chaptered for n in g]
     assert flat == [f"n{i}" for i in range(6)]
+    # however large the budget, a parent gets at most `fanout` children
+    wide = plan_groups(nodes(10), 10_000, count, by_chapter=False, fanout=3)
+    assert [len(g) for g in wide] in ([3, 3, 2, 2], [2, 3, 2, 3], [3, 2, 3, 2], [2, 2, 3, 3])
+    assert [n.id for g in wide for n in g] == [f"n{i}" for i in range(10)]

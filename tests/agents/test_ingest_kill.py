@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
 
 
-SPAN_RE = re.compile(r"Summaries of consecutive pages (\d+)-(\d+)")
+SPAN_RE = re.compile(r"Summaries of \d+ consecutive parts, pages (\d+)-(\d+)")
 
 
 def pages_asked(requests: list[dict]) -> list[int]:

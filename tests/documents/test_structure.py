@@ -43,12 +43,14 @@ def test_table_of_contents_is_not_chapters(write) -> None:
         )
     )
     doc = load_document(write("toc.txt", f"THE BOOK\n\n{toc}\n\n\n{body}"))
+    assert doc.chapters[0].matter == "front"  # the title and the contents, not a chapter
     assert _titles(doc) == [
+        "Front matter",
         "CHAPTER I. The Start",
         "CHAPTER II. The Middle",
         "CHAPTER III. The End",
     ]
-    second = doc.chapters[1]
+    second = doc.chapters[2]
     assert second.start > doc.text.index("CHAPTER III. The End")  # the real one, after the TOC
     assert doc.text[second.start :].startswith("CHAPTER II. The Middle\n\n")
     _assert_covering(doc)
@@ -109,6 +111,7 @@ def test_compact_contents_and_headings_without_blank_after(write) -> None:
     toc = "Contents\n\nChapter I\nChapter II\nChapter III"
     body = "\n\n".join(f"Chapter {n}\n{prose(3, seed=i)}" for i, n in enumerate(["I", "II", "III"]))
     doc = load_document(write("compact.txt", f"A BOOK\n\n{toc}\n\n{body}"))
-    assert _titles(doc) == ["Chapter I", "Chapter II", "Chapter III"]
-    assert doc.chapters[1].start > doc.text.index("Chapter III")
+    assert _titles(doc) == ["Front matter", "Chapter I", "Chapter II", "Chapter III"]
+    assert doc.chapters[0].matter == "front"
+    assert doc.chapters[2].start > doc.text.index("Chapter III")
     _assert_covering(doc)

@@ -31,3 +31,42 @@ def test_bad_lengths_and_empty_selection(tmp_path: Path, shared_data: Path) -> N
     assert result.exit_code == 2 and "'2k' is not a comma-separated list" in result.output
     result = CliRunner().invoke(main, ["eval", "quality", "--limit", "0"])
     assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output
+
+
+def test_facts_suite_runs_from_the_command_line(tmp_path: Path, shared_data: Path) -> None:
+    import json
+
+    from tests.eval.support import facts_reader, library_with
+    from tests.fake_chat import FakeChatModel
+
+    library = library_with(FakeChatModel(responder=facts_reader))
+    out = tmp_path / "facts.json"
+    args = ["eval", "facts", "--lengths", "2000", "--limit", "2", "--strategy", "bm25",
+            "--data", str(shared_data), "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(main, args, obj={"library": library})
+    assert result.exit_code == 0, result.output
+    assert "| facts-2000 | bm25 | 2 |" in result.stdout
+    assert "found and cited (95% CI)" in result.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["judge"] is None and report["f1_differences"] == []
+    rows = report["questions"]
+    assert [(r["id"], r["kind"]) for r in rows] == [
+        ("facts-2000-fact-1", "fact"),
+        ("facts-2000-two-hop-1", "two-hop"),
+    ]
+    assert all(r["found"] and r["found_and_cited"] and r["pages_read"] >= 1 for r in rows)
+    summary = report["summary"][0]
+    assert summary["found_and_cited"]["rate"] == 1.0 and set(summary["by_kind"]) == {
+        "fact",
+        "two-hop",
+    }
+
+
+def test_judge_options_come_together(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["eval", "literaryqa", "--judge-url", "http://x/v1"])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: --judge-url needs --judge-model")
+    result = CliRunner().invoke(main, ["eval", "literaryqa", "--judge-model", "prometheus"])
+    assert result.exit_code == 2 and "--judge-model needs --judge-url" in result.output
+    help_text = CliRunner().invoke(main, ["eval", "--help"]).output
+    assert "--judge-url" in help_text and "TOME_JUDGE_API_KEY" in help_text

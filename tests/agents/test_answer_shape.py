@@ -1,0 +1,33 @@
+"""The answer a user reads is at most two sentences; a pasted passage is cut, its quote cited."""
+
+from __future__ import annotations
+
+from agents.answer.prompts import ANSWER_WORDS, AnswerReply, shape_answer
+from tests.agents.test_answer_fixtures import add_document, make_library
+from tests.fake_chat import FakeChatModel, FakeRequest
+
+PASSAGE = (
+    "Ichabod Crane was a schoolmaster. He was tall and lank. He boarded with the farmers. "
+    "Katrina Van Tassel was the daughter of a rich farmer. Brom Bones was his rival."
+)
+
+
+def test_two_sentences_at_most_and_a_word_limit() -> None:
+    assert shape_answer(PASSAGE) == "Ichabod Crane was a schoolmaster. He was tall and lank."
+    assert shape_answer("Mr. Crane left at dawn. He rode east. Then west.") == (
+        "Mr. Crane left at dawn. He rode east."
+    )
+    long = shape_answer(" ".join(["word"] * 100))
+    assert len(long.split()) == ANSWER_WORDS + 1 and long.endswith("…")
+    assert shape_answer("  The key.  ") == "The key."
+
+
+def test_a_pasted_answer_is_cut_and_its_quote_still_cited() -> None:
+    def paster(request: FakeRequest) -> AnswerReply:
+        return AnswerReply(answer=PASSAGE, page=1, quote="Ichabod Crane was a schoolmaster")
+
+    library = make_library(FakeChatModel(responder=paster))
+    doc = add_document(library, [PASSAGE, "Another page about the harvest party."])
+    answer = library.ask("Who is Ichabod Crane?", [doc], strategy="rag")
+    assert answer.text == "Ichabod Crane was a schoolmaster. He was tall and lank."
+    assert answer.citations[0].quote == "Ichabod Crane was a schoolmaster"
