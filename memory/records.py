@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from reader.core.errors import NotFoundError
 from reader.core.types import Chapter, Document, Episode, Node, Page
 
-Status = Literal["ingesting", "ready", "failed", "removing"]
-SETTABLE_STATUSES = ("ingesting", "ready", "failed")
+Status = Literal["ingesting", "ready", "failed", "interrupted", "removing"]
+SETTABLE_STATUSES = ("ingesting", "ready", "failed", "interrupted")
 
 
 class DocumentRecord(BaseModel):

@@ -48,6 +48,8 @@ class MemoryStore:
         self.embedder = (
             embedder if embedder is not None else make_embedder(settings.memory.embedding)
         )
+        if not settings.memory.chroma_url:
+            settings.ensure_home()
         self.chroma = Chroma(settings.chroma_dir, settings.memory.chroma_url, library)
         self._embedder_key = f"embedder:{library}"
         self._embedder_recorded = self._check_embedder()
@@ -111,8 +113,8 @@ class MemoryStore:
             raise ValueError(f"pages {strays[:3]} do not belong to document {doc.id}")
         existing = self._doc_meta(doc.id)
         if existing is not None:
-            if existing["status"] in ("ready", "ingesting"):
-                return False
+            if existing["status"] in ("ready", "ingesting", "failed", "interrupted"):
+                return False  # its pages are stored: the run that follows finishes the rest
             if existing["status"] == "removing":
                 self.remove_document(doc.id)
         (title_vector,) = store_pages(
@@ -130,7 +132,8 @@ class MemoryStore:
         return True
 
     def set_status(self, doc_id: str, status: str, stats: dict[str, Any] | None = None) -> None:
-        """Set `ingesting`, `ready` or `failed`; `stats` are merged into the document's stats."""
+        """Set `ingesting`, `ready`, `failed` or `interrupted`; `stats` are merged into the
+        document's stats."""
         if status not in SETTABLE_STATUSES:
             raise ValueError(f"status must be one of {SETTABLE_STATUSES}, not {status!r}")
         meta = self._require_doc_meta(doc_id)
@@ -181,7 +184,13 @@ class MemoryStore:
     def require_ready(self, doc_id: str) -> DocumentRecord:
         record = self.get_document(doc_id)
         if record.status != "ready":
-            hint = "add it again" if record.status == "failed" else "wait for ingestion to finish"
+            again = f"`tome add {record.source}`"
+            hint = {
+                "failed": f"its last add failed ({record.stats.get('error', 'see the log')}); "
+                f"fix that and run {again} again",
+                "interrupted": f"its add was interrupted; run {again} to finish it",
+                "ingesting": f"it is being added; wait, or if no add is running, run {again}",
+            }.get(record.status, f"run {again}")
             raise NotReadyError(
                 f"document {record.title!r} ({record.id[:12]}) is {record.status}, not ready; "
                 f"{hint}"

@@ -5,9 +5,20 @@ The public API is imported lazily so that `import reader` (and the CLI) stays fa
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 from typing import Any
 
-__all__ = ["Answer", "Citation", "DocumentHandle", "Library", "Settings", "TomeError", "Usage"]
+__all__ = [
+    "Answer",
+    "Citation",
+    "DocumentHandle",
+    "Library",
+    "Settings",
+    "TomeError",
+    "Usage",
+    "__version__",
+]
 
 _LAZY = {
     "Library": "reader.library",
@@ -18,6 +29,12 @@ _LAZY = {
     "Citation": "reader.core.types",
     "Usage": "reader.core.types",
 }
+
+
+try:
+    __version__ = _version("tome-reader")
+except PackageNotFoundError:  # a checkout that was never installed
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    ran: bool = True  # False: not run, because a check it depends on failed (never ok then)
 
 
 def _run(name: str, probe: Callable[[], str]) -> Check:
@@ -94,4 +95,6 @@ def run_checks(settings: Settings) -> list[Check]:
     checks.append(_run("memory", lambda: _memory(settings)))
     if all(c.ok for c in checks):
         checks.append(_run("chat round trip", lambda: _round_trip(settings)))
+    else:
+        checks.append(Check("chat round trip", False, "not run: an earlier check failed", False))
     return checks

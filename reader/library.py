@@ -69,6 +69,7 @@ class Library:
 
     @property
     def store(self) -> MemoryStore:
+        """The memory store of this library, opened on first use."""
         if self._store is None:
             from memory.embeddings import make_embedder
             from memory.store import MemoryStore
@@ -89,6 +90,7 @@ class Library:
         return self._models[key]
 
     async def acontext(self) -> GraphContext:
+        """What the graphs run with: the model, the store and the settings."""
         from agents.context import GraphContext
 
         model = await self.amodel()
@@ -119,6 +121,7 @@ class Library:
             await closer()
 
     def close(self) -> None:
+        """Close the model clients and the Library's event loop (also on `with` exit)."""
         if self._runner is not None:
             for model in self._models.values():
                 closer = getattr(model, "aclose", None)
@@ -150,16 +153,20 @@ class Library:
     async def aadd(
         self, path: str | Path, on_event: ProgressCallback | None = None
     ) -> DocumentHandle:
+        """Ingest one file (resuming an interrupted run) and return its handle."""
         report = await self.aingest(path, on_event)
         return DocumentHandle(self, report.id)
 
     def add(self, path: str | Path, on_event: ProgressCallback | None = None) -> DocumentHandle:
+        """The sync `aadd`."""
         return self.run(self.aadd(path, on_event))
 
     def ingest(self, path: str | Path, on_event: ProgressCallback | None = None) -> IngestReport:
+        """The sync `aingest`."""
         return self.run(self.aingest(path, on_event))
 
     def documents(self) -> list[DocumentRecord]:
+        """Every document in memory, ready or not, oldest first."""
         return self.store.documents()
 
     def document(self, ref: str | Path) -> DocumentHandle:
@@ -167,6 +174,7 @@ class Library:
         return DocumentHandle(self, self.resolve(ref))
 
     def resolve(self, ref: str | Path) -> str:
+        """The id of a document named by id, unique id prefix, title or added file's path."""
         candidate = Path(ref).expanduser()
         if candidate.is_file():
             from agents.ingest.runner import file_document_id
@@ -231,6 +239,7 @@ class Library:
         return getattr(model, "model", None) or type(model).__name__
 
     def remove(self, ref: str | Path) -> str:
+        """Remove a document and everything remembered of it; returns its id."""
         doc_id = self.resolve(ref)
         self.store.remove_document(doc_id)
         return doc_id
@@ -245,6 +254,7 @@ class DocumentHandle:
 
     @property
     def record(self) -> DocumentRecord:
+        """The document's record: title, status, pages, tokens, stats."""
         return self.library.store.get_document(self.id)
 
     async def aask(
@@ -255,6 +265,7 @@ class DocumentHandle:
         *,
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
+        """Answer a question about this document (see `Library.aask`)."""
         return await self.library.aask(question, [self.id], strategy, conversation, on_text=on_text)
 
     def ask(
@@ -265,6 +276,7 @@ class DocumentHandle:
         *,
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
+        """The sync `aask`."""
         return self.library.ask(question, [self.id], strategy, conversation, on_text=on_text)
 
     def tree(self) -> dict[str, Any]:

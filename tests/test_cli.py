@@ -30,6 +30,9 @@ def test_unreachable_model_server_is_one_line_naming_the_url(tome_home: Path) ->
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "http://127.0.0.1:9/v1" in lines[0]
+    shown = done.stdout.splitlines()  # every check is listed, the failed one marked
+    assert any(line.startswith("ok    tiktoken") for line in shown), done.stdout
+    assert any(line.startswith("FAIL  chat round trip") for line in shown), done.stdout
     assert "Traceback" not in done.stderr + done.stdout
 
 
@@ -93,3 +96,55 @@ def test_a_refused_file_leaves_no_progress_bar_on_a_terminal(tmp_path: Path) -> 
     with pytest.raises(DocumentError), IngestProgress(odd.name, console) as progress:
         Library().ingest(odd, on_event=progress)
     assert screen.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"TOME_HOME": "/etc/hostname"}, "is not a directory; set TOME_HOME"),
+        ({"TOME_HOME": "/proc/no-such/dir"}, "cannot be created"),
+        ({"TOME_LLM": "{bad json"}, "TOME_ environment variable cannot be read"),
+    ],
+)
+def test_a_broken_environment_is_one_line(env: dict[str, str], says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reader", "ls"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env={**os.environ, **env},
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
+
+
+def test_a_fifo_is_refused_at_once_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "reader", "add", str(fifo)], cwd=ROOT, capture_output=True,
+        text=True, timeout=60, env={**os.environ, "TOME_BASE_URL": "http://127.0.0.1:9/v1"},
+    )  # fmt: skip
+    assert done.returncode == 2 and "is not a regular file" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_the_data_directory_is_created_private(tmp_path: Path) -> None:
+    home = tmp_path / "fresh-home"
+    done = subprocess.run(
+        [sys.executable, "-m", "reader", "ls"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env={**os.environ, "TOME_HOME": str(home)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert home.stat().st_mode & 0o777 == 0o700
+
+
+def test_quiet_add_prints_only_ids_and_counts_are_singular(tmp_path: Path) -> None:
+    from tests.agents.test_ingest import make_library, responder
+    from tests.fake_chat import FakeChatModel
+
+    library = make_library(tmp_path, FakeChatModel(responder=responder))
+    note = tmp_path / "note.txt"
+    note.write_text("A short note about the harbour at dawn, where Mara waits for the ship.\n")
+    added = CliRunner().invoke(main, ["add", "-q", str(note)], obj={"library": library})
+    assert added.exit_code == 0, added.output
+    (doc_id,) = added.output.split()
+    listed = CliRunner().invoke(main, ["ls"], obj={"library": library})
+    assert doc_id in listed.output and " 1 page " in listed.output

@@ -61,3 +61,33 @@ def test_bad_values_and_files_give_one_line_errors(
     with pytest.raises(ConfigError, match=r"llm\.concurrency") as info:
         load_settings()
     assert "\n" not in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"TOME_ANSWER__TOPK": "3"}, "unknown setting answer.topk; did you mean answer.top_k?"),
+        ({"TOME_LLM__CONCURENCY": "3"}, "did you mean llm.concurrency?"),
+        ({"TOME_LLM__ZZZ": "3"}, "unknown setting llm.zzz ("),
+    ],
+)
+def test_unknown_settings_name_the_key_and_the_closest_one(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], says: str
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert says in caught.value.message
+
+
+def test_an_unknown_table_in_the_config_file_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[answr]\ntop_k = 3\n")
+    with pytest.raises(ConfigError, match=r"unknown setting answr; did you mean answer\?"):
+        load_settings(config)
+
+
+def test_any_registered_strategy_is_a_valid_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOME_ANSWER__STRATEGY", "bm25")
+    assert load_settings().answer.strategy == "bm25"

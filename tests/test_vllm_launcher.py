@@ -127,8 +127,11 @@ def test_overrides_and_served_name_and_no_prefix_caching() -> None:
         gpu_memory_utilization=0.5,
         tensor_parallel_size=2,
         startup_timeout=None,
+        api_key="s3cret",
     )
     plan = build_plan(settings, served_model_name="qwen", extra_args=["--seed", "1"], environ={})
+    assert plan.argv[plan.argv.index("--api-key") + 1] == "s3cret"
+    assert "s3cret" not in plan.shell_line()  # a printed command never shows the key
     assert plan.argv[2] == "/models/qwen"
     assert "--enable-prefix-caching" not in plan.argv
     assert plan.argv[plan.argv.index("--tensor-parallel-size") + 1] == "2"
@@ -138,6 +141,16 @@ def test_overrides_and_served_name_and_no_prefix_caching() -> None:
     # A wildcard bind is reached on loopback; clients send the served name.
     assert plan.base_url == "http://127.0.0.1:9001/v1"
     assert plan.model == "qwen"
+
+
+def test_a_network_bind_without_a_key_is_refused() -> None:
+    from reader.core.errors import ConfigError
+
+    for host in ("0.0.0.0", "::", "10.1.2.3", "gpu-host"):
+        with pytest.raises(ConfigError, match="--api-key"):
+            build_plan(apply_overrides(_settings(), host=host), environ={})
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.53"):
+        assert "--api-key" not in build_plan(apply_overrides(_settings(), host=host)).argv
 
 
 def test_invalid_override_is_a_config_error() -> None:

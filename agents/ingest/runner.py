@@ -3,6 +3,8 @@ report."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from pydantic import BaseModel
 
 from agents.context import GraphContext
 from agents.ingest.graph import graph
+from memory.store import MemoryStore
 from reader.core.errors import NotFoundError, TomeError
 from reader.core.events import IngestEvent
 from reader.core.usage import metered
@@ -41,10 +44,19 @@ def file_document_id(path: Path) -> str:
     """The id a file's document gets: a hash of its bytes (unreadable files fail later, clearly)."""
     from reader.documents.text import document_id
 
+    if not path.is_file():  # only regular files are read: a FIFO would block here
+        return ""
     try:
         return document_id(path.read_bytes())
     except OSError:
         return ""
+
+
+def _mark(store: MemoryStore, doc_id: str, status: str, reason: str) -> None:
+    """Record why a run stopped, so the document's status tells the truth; a document not
+    registered yet (the run stopped before its pages were stored) has nothing to mark."""
+    with contextlib.suppress(TomeError):
+        store.set_status(doc_id, status, {"error": reason} if reason else None)
 
 
 async def ingest_file(
@@ -73,13 +85,23 @@ async def ingest_file(
         # No checkpointer: the store is the one record of finished work. Every node writes its
         # result there under a deterministic id before it returns, and the graph skips what is
         # stored, so a rerun from the start after a crash or `kill -9` redoes nothing finished.
-        async for mode, event in graph.astream(
-            {"source": str(path)}, config, context=ctx, stream_mode=["custom", "values"]
-        ):
-            if mode == "custom" and on_event is not None:
-                on_event(event)
-            elif mode == "values":
-                final = event
+        try:
+            async for mode, event in graph.astream(
+                {"source": str(path)}, config, context=ctx, stream_mode=["custom", "values"]
+            ):
+                if mode == "custom" and on_event is not None:
+                    on_event(event)
+                elif mode == "values":
+                    final = event
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            _mark(store, doc_id, "interrupted", "")
+            raise
+        except TomeError as exc:
+            _mark(store, doc_id, "failed", exc.message)
+            raise
+        except Exception as exc:
+            _mark(store, doc_id, "failed", f"{type(exc).__name__}: {exc}")
+            raise
     usage = meter.usage
     failures = final.get("failures") or []
     if failures:
@@ -102,5 +124,6 @@ async def ingest_file(
         llm_seconds=round(usage.seconds, 3),
         wall_seconds=round(time.perf_counter() - started, 3),
     )
-    store.set_status(doc_id, "ready", report.model_dump(exclude={"id", "title", "skipped"}))
+    stats = {**report.model_dump(exclude={"id", "title", "skipped"}), "error": "", "failures": []}
+    store.set_status(doc_id, "ready", stats)  # what earlier runs left is cleared
     return report

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from reader.cli.common import StrategyChoice, echo_json, open_library
+from reader.cli.common import StrategyChoice, count, echo_json, open_library
 
 
 @click.command("chat")
@@ -83,7 +83,8 @@ def ask(
         where = f"{c['title']}, page {c['page_number']} ({c['start']}-{c['end']})"
         click.echo(f"[{i}] {where}: “{quote}”")
     click.echo(
-        f"\nstrategy {answer.strategy} · {usage.calls} LLM calls · {usage.prompt_tokens:,} prompt"
+        f"\nstrategy {answer.strategy} · {count(usage.calls, 'LLM call')} · "
+        f"{usage.prompt_tokens:,} prompt"
         f" + {usage.completion_tokens:,} completion tokens · {usage.seconds:.1f} s · conversation"
         f" {answer.conversation}"
     )

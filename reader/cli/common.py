@@ -32,6 +32,11 @@ def open_library(ctx: click.Context) -> Library:
     return root.obj["library"]
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 page', '2 pages', '1,204 tokens'."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reader.cli.common import echo_json, open_library, settings_from
+from reader.cli.common import count, echo_json, open_library, settings_from
 
 if TYPE_CHECKING:
     from memory.quality import MemoryHealth
@@ -56,16 +56,23 @@ def inspect_command(ctx: click.Context, file: Path, as_json: bool, with_text: bo
         )
         return
     click.echo(f"{document.title}" + (f" by {document.author}" if document.author else ""))
-    click.echo(f"format {document.format}, {tokens} tokens, {len(pages)} pages, id {document.id}")
+    click.echo(
+        f"format {document.format}, {count(tokens, 'token')}, {count(len(pages), 'page')}, "
+        f"id {document.id}"
+    )
     for i, ch in enumerate(chapters):
-        click.echo(f"  {i + 1:>3}. {ch['title']} ({ch['pages']} pages, {ch['tokens']} tokens)")
+        click.echo(
+            f"  {i + 1:>3}. {ch['title']} ({count(ch['pages'], 'page')}, "
+            f"{count(ch['tokens'], 'token')})"
+        )
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar; print each document's id.")
 @click.pass_context
-def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
+def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
     """Read FILES into memory: pages, gists and a summary tree (resumes if interrupted)."""
     from reader.cli.progress import IngestProgress
 
@@ -77,10 +84,13 @@ def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
                     "completion_tokens", "llm_seconds", "wall_seconds")  # fmt: skip
             click.echo(json.dumps({k: getattr(report, k) for k in keys}))
             continue
+        if quiet:
+            click.echo(library.ingest(path).id)
+            continue
         with IngestProgress(path.name) as progress:
             report = library.ingest(path, on_event=progress)
         if report.skipped:
-            click.echo(f"{path}: already in memory as {report.id} ({report.pages} pages)")
+            click.echo(f"{path}: already in memory as {report.id} ({count(report.pages, 'page')})")
             continue
         click.echo(
             f"{report.id}  {report.title}\n"
@@ -92,7 +102,7 @@ def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool) -> None:
 
 
 @click.command(name="ls")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the documents as a JSON list.")
 @click.pass_context
 def list_documents(ctx: click.Context, as_json: bool) -> None:
     """List the documents in memory with their status and stats."""
@@ -103,7 +113,10 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
     if not records:
         click.echo("No documents yet: `tome add FILE`.")
     for r in records:
-        click.echo(f"{r.id}  {r.status:<9} {r.pages:>5} pages {r.tokens:>9,} tokens  {r.title}")
+        click.echo(
+            f"{r.id}  {r.status:<11} {count(r.pages, 'page'):>11} {count(r.tokens, 'token'):>14}"
+            f"  {r.title}"
+        )
 
 
 @click.command(name="rm")
@@ -148,7 +161,9 @@ def show(
         echo_json(data)
         return
     click.echo(f"{record.id}  {record.title} ({record.status})")
-    click.echo(f"  {record.pages} pages, {record.tokens:,} tokens, source {record.source}")
+    click.echo(
+        f"  {count(record.pages, 'page')}, {count(record.tokens, 'token')}, source {record.source}"
+    )
     if show_quality:
         _print_health(handle.health())
     if show_tree:

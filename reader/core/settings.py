@@ -8,16 +8,18 @@ own TOML source), then the defaults.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -32,6 +34,8 @@ def default_home() -> Path:
 
 class LLMSettings(BaseModel):
     """The chat model endpoint. With no `base_url`, tome starts the embedded local model."""
+
+    model_config = ConfigDict(extra="forbid")
 
     base_url: str | None = None
     api_key: str = "not-needed"
@@ -48,6 +52,8 @@ class LLMSettings(BaseModel):
 class EmbeddedModelSettings(BaseModel):
     """The llama.cpp server tome starts on 127.0.0.1 when no `base_url` is set."""
 
+    model_config = ConfigDict(extra="forbid")
+
     model: Literal["qwen2.5-coder-0.5b", "smollm2-135m"] = "qwen2.5-coder-0.5b"
     n_ctx: int = Field(8192, ge=1024)
     threads: int | None = Field(None, description="CPU threads; all cores when unset")
@@ -57,6 +63,8 @@ class EmbeddedModelSettings(BaseModel):
 class VLLMSettings(BaseModel):
     """Flags for `tome serve`, which launches vLLM on a GPU host."""
 
+    model_config = ConfigDict(extra="forbid")
+
     model: str = "Qwen/Qwen2.5-7B-Instruct"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -64,11 +72,16 @@ class VLLMSettings(BaseModel):
     gpu_memory_utilization: float = Field(0.90, gt=0, le=1)
     tensor_parallel_size: int = Field(1, ge=1)
     enable_prefix_caching: bool = True
+    api_key: str | None = Field(
+        None, description="required by clients when set; needed to bind beyond loopback"
+    )
     startup_timeout: float = Field(900.0, gt=0)
     extra_args: list[str] = Field(default_factory=list)
 
 
 class PageSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     target_tokens: int = Field(1000, ge=50)
     max_tokens: int = Field(1400, ge=60)
     min_chapter_tokens: int = Field(
@@ -86,6 +99,8 @@ class PageSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     """Local ONNX MiniLM by default; an OpenAI-compatible /v1/embeddings endpoint when set."""
 
+    model_config = ConfigDict(extra="forbid")
+
     base_url: str | None = None
     api_key: str = "not-needed"
     model: str | None = None
@@ -93,6 +108,8 @@ class EmbeddingSettings(BaseModel):
 
 
 class MemorySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     chroma_url: str | None = Field(
         None, description="a Chroma server (`chroma run`); local when unset"
     )
@@ -100,6 +117,8 @@ class MemorySettings(BaseModel):
 
 
 class IngestSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     concurrency: int = Field(2, ge=1, description="pages summarised at once")
     gist_max_tokens: int = Field(160, ge=16)
     summary_max_tokens: int = Field(220, ge=16)
@@ -109,6 +128,8 @@ class IngestSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     strategy: str = Field(
         "auto", description="auto, or a registered strategy or baseline (`tome ask --help`)"
     )
@@ -138,7 +159,7 @@ class _ShortEnvSource(PydanticBaseSettingsSource):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="TOME_", env_nested_delimiter="__", extra="ignore", validate_default=True
+        env_prefix="TOME_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
     home: Path = Field(default_factory=default_home, description="data directory (TOME_HOME)")
@@ -165,6 +186,21 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls),
         )
+
+    def ensure_home(self) -> Path:
+        """The data directory, created private to the user (it holds documents and questions);
+        a ConfigError naming TOME_HOME when it is a file or cannot be created."""
+        home = self.home
+        if home.exists() and not home.is_dir():
+            raise ConfigError(f"the data directory {home} is not a directory; set TOME_HOME to one")
+        try:
+            home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"the data directory {home} cannot be created ({exc.strerror or exc}); set "
+                "TOME_HOME to a writable directory"
+            ) from exc
+        return home
 
     @property
     def models_dir(self) -> Path:
@@ -203,10 +239,32 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix it") from exc
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read ({exc.strerror}); fix it") from exc
+    except SettingsError as exc:  # e.g. TOME_LLM='{bad json'
+        raise ConfigError(
+            f"a TOME_ environment variable cannot be read ({exc}); fix or unset it"
+        ) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(
+                f"unknown setting {where}{_closest(first['loc'])} (check the TOME_ environment "
+                "variables and the config file)"
+            ) from exc
         raise ConfigError(
             f"setting {where}: {first['msg']} "
             "(check the TOME_ environment variables and the config file)"
         ) from exc
+
+
+def _closest(loc: tuple) -> str:
+    """'; did you mean answer.top_k?' for a misspelt key, or '' when nothing is close."""
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return f"; did you mean {'.'.join([*map(str, loc[:-1]), close[0]])}?" if close else ""

@@ -47,6 +47,10 @@ def read_source(path: str | Path) -> tuple[Path, bytes]:
         raise file_error(p, "no such file; check the path")
     if p.is_dir():
         raise file_error(p, "is a directory; pass a single document file")
+    if not p.is_file():  # a FIFO would block the read forever; a device never ends
+        raise file_error(
+            p, "is not a regular file (a pipe, device or socket); pass a document file"
+        )
     try:
         data = p.read_bytes()
     except OSError as exc:

@@ -88,6 +88,7 @@ def model_path(settings: Settings) -> Path:
                 f"{package.replace('_', '-')} missing); {_INSTALL_HINT}, or set TOME_BASE_URL"
             )
         sources.append(root / inner)
+    settings.ensure_home()
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.part")
     digest = hashlib.sha256()

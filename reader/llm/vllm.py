@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import ipaddress
 import os
 import shlex
 import shutil
@@ -77,9 +78,13 @@ class LaunchPlan:
         return f"http://{self.client_host}:{self.port}/health"
 
     def shell_line(self) -> str:
-        """The command as one line a user could paste into a shell."""
+        """The command as one line a user could paste into a shell (the API key elided)."""
         env = " ".join(f"{key}={shlex.quote(value)}" for key, value in self.env.items())
-        return (env + " " if env else "") + shlex.join(self.argv)
+        argv = [
+            "REDACTED" if i and self.argv[i - 1] == "--api-key" else arg
+            for i, arg in enumerate(self.argv)
+        ]
+        return (env + " " if env else "") + shlex.join(argv)
 
     def env_lines(self) -> list[str]:
         return [
@@ -87,6 +92,17 @@ class LaunchPlan:
             f"TOME_MODEL={self.model}",
             f"TOME_LLM__CONTEXT_WINDOW={self.max_model_len}",
         ]
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` an address only this machine can reach?"""
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def apply_overrides(settings: VLLMSettings, **overrides: Any) -> VLLMSettings:
@@ -117,6 +133,11 @@ def build_plan(
     `VLLM_CPU_KVCACHE_SPACE` (GiB) unless the environment already sets it.
     """
     environ = os.environ if environ is None else environ
+    if not is_loopback(settings.host) and not settings.api_key:
+        raise ConfigError(
+            f"tome serve: --host {settings.host} would serve the model to the network with no "
+            "key; pass --api-key KEY too (clients then set TOME_API_KEY), or keep 127.0.0.1"
+        )
     prefix = [executable] if isinstance(executable, str) else list(executable)
     argv = [*prefix, "serve", settings.model]
     argv += ["--host", settings.host, "--port", str(settings.port)]
@@ -130,6 +151,8 @@ def build_plan(
         argv.append("--enable-prefix-caching")
     if served_model_name:
         argv += ["--served-model-name", served_model_name]
+    if settings.api_key:
+        argv += ["--api-key", settings.api_key]
     argv += [*settings.extra_args, *extra_args]
     env: dict[str, str] = {}
     if device == "cpu" and not environ.get("VLLM_CPU_KVCACHE_SPACE"):

@@ -35,7 +35,7 @@ def test_ask_prints_the_answer_citations_and_cost() -> None:
     assert any(
         line.startswith("[1] Mountains, page 2") and "keeps the maps" in line for line in lines
     )
-    assert "strategy whole" in lines[-1] and "1 LLM calls" in lines[-1]
+    assert "strategy whole" in lines[-1] and "1 LLM call ·" in lines[-1]
 
     result = runner.invoke(
         main, ["ask", "Mountains", "What does Tomas keep?", "--json", "--strategy", "lookup"],

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agents.ingest.grouping import plan_groups
 from agents.ingest.runner import IngestFailedError
+from reader.core.errors import ModelError, NotReadyError
 from reader.core.settings import load_settings
 from reader.core.types import Node
 from reader.library import Library
@@ -205,7 +208,8 @@ def test_a_crash_in_the_tree_phase_resumes_without_redoing_gists_or_summaries(
     with pytest.raises(RuntimeError, match="simulated crash in the tree"):
         library.ingest(path)
     doc_id = library.store.documents()[0].id
-    assert library.store.get_document(doc_id).status == "ingesting"
+    record = library.store.get_document(doc_id)
+    assert record.status == "failed" and "simulated crash in the tree" in record.stats["error"]
     stored = {(n.first_page + 1, n.last_page + 1) for n in library.store.nodes(doc_id, 2)}
     assert stored and crashed[0] not in stored  # one summary finished, the crashing one did not
     model.requests.clear()
@@ -256,3 +260,56 @@ def test_plan_groups_odd_counts_and_progress() -> None:
     wide = plan_groups(nodes(10), 10_000, count, by_chapter=False, fanout=3)
     assert [len(g) for g in wide] in ([3, 3, 2, 2], [2, 3, 2, 3], [3, 2, 3, 2], [2, 2, 3, 3])
     assert [n.id for g in wide for n in g] == [f"n{i}" for i in range(10)]
+
+
+def test_a_model_error_marks_the_document_failed_with_the_reason(tmp_path: Path) -> None:
+    def down(request: FakeRequest) -> str:
+        raise ModelError("the model server at http://127.0.0.1:9/v1 answered HTTP 500")
+
+    library = make_library(tmp_path, FakeChatModel(responder=down))
+    path = write_book(tmp_path / "book.txt", chapters=1, paragraphs_per_chapter=3)
+    with pytest.raises(ModelError):
+        library.ingest(path)
+    record = library.store.documents()[0]
+    assert record.status == "failed" and "HTTP 500" in record.stats["error"]
+    with pytest.raises(NotReadyError, match=r"last add failed \(the model server.*`tome add "):
+        library.store.require_ready(record.id)
+
+
+class HangingModel(FakeChatModel):
+    """A fake whose call for page 2 never returns (until cancelled); `hung` is set then."""
+
+    def __init__(self) -> None:
+        super().__init__(responder=responder)
+        self.hung = asyncio.Event()
+
+    async def complete(self, messages: list[dict[str, str]], **kwargs: Any) -> str:
+        match = PAGE_RE.search(messages[-1]["content"])
+        if match and match.group(1) == "2":
+            self.hung.set()
+            await asyncio.Event().wait()
+        return await super().complete(messages, **kwargs)
+
+
+def test_an_interrupted_add_says_so_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    """Ctrl-C in `tome add` cancels the running ingestion (asyncio.Runner turns SIGINT into a
+    cancellation); the document then says it was interrupted, and a rerun finishes it."""
+    model = HangingModel()
+    library = make_library(tmp_path, model, concurrency=1)
+    path = write_book(tmp_path / "book.txt", chapters=1, paragraphs_per_chapter=3)
+
+    async def interrupt() -> None:
+        task = asyncio.create_task(library.aingest(path))
+        await model.hung.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    library.run(interrupt())
+    record = library.store.documents()[0]
+    assert record.status == "interrupted"
+    with pytest.raises(NotReadyError, match="interrupted; run `tome add"):
+        library.store.require_ready(record.id)
+    rerun = make_library(tmp_path, FakeChatModel(responder=responder), concurrency=1)
+    assert rerun.ingest(path).pages == record.pages
+    assert rerun.store.get_document(record.id).status == "ready"
