@@ -68,13 +68,34 @@ class EpisodicMemory:
         found = self._collection.get(where={"conversation": conversation_id}, include=["metadatas"])
         if not found["ids"]:
             raise NotFoundError(
-                f"no conversation with id {conversation_id!r}; `tome chat` lists them (ctrl+r)"
+                f"no conversation with id {conversation_id!r}; `tome history` lists past "
+                "questions with their conversations"
             )
         episodes = [
             episode_from(episode_id, dict(meta))
             for episode_id, meta in zip(found["ids"], found["metadatas"], strict=True)
         ]
         return sorted(episodes, key=lambda episode: (episode.time, episode.id))
+
+    def recent(
+        self, documents: list[str] | None = None, contains: str = "", limit: int = 20
+    ) -> list[Episode]:
+        """Past exchanges, newest first: about any of `documents` when given, with `contains`
+        (case-insensitive) in the question or the answer when given."""
+        found = self._collection.get(include=["metadatas"])
+        wanted = set(documents or [])
+        needle = contains.casefold()
+        episodes = [
+            episode_from(episode_id, dict(meta))
+            for episode_id, meta in zip(found["ids"], found["metadatas"], strict=True)
+        ]
+        kept = [
+            e
+            for e in episodes
+            if (not wanted or wanted & set(e.documents))
+            and (not needle or needle in e.question.casefold() or needle in e.answer.casefold())
+        ]
+        return sorted(kept, key=lambda e: (e.time, e.id), reverse=True)[:limit]
 
     def conversations(self) -> list[ConversationSummary]:
         """One summary per conversation, the most recent first."""

@@ -229,6 +229,22 @@ class Library:
         """Past conversations, newest first."""
         return self.store.episodes.conversations()
 
+    def history(
+        self, documents: list[str | Path] | None = None, contains: str = "", limit: int = 20
+    ) -> list[Episode]:
+        """Past questions and answers, newest first, about `documents` (refs) when given and
+        containing `contains` when given."""
+        ids = None if documents is None else [self.resolve(ref) for ref in documents]
+        return self.store.episodes.recent(ids, contains, limit)
+
+    def last_conversation(self, documents: list[str | Path]) -> str | None:
+        """The conversation of the newest exchange about all of `documents`, if any."""
+        ids = {self.resolve(ref) for ref in documents}
+        for episode in self.store.episodes.recent(list(ids), limit=10_000):
+            if ids <= set(episode.documents):
+                return episode.conversation
+        return None
+
     def conversation(self, conversation_id: str) -> list[Episode]:
         """The exchanges of one conversation, oldest first."""
         return self.store.episodes.conversation(conversation_id)

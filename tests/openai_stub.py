@@ -25,6 +25,7 @@ class StubReply:
     error: str = ""
     usage: tuple[int, int] = (11, 3)
     headers: dict[str, str] = field(default_factory=dict)
+    raw_body: bytes | None = None  # sent as it is with 200: a malformed reply
 
 
 def completion(content: str, usage: tuple[int, int]) -> dict[str, Any]:
@@ -102,6 +103,9 @@ class OpenAIStub:
                         stub.in_flight -= 1
 
             def _answer(self, request: dict[str, Any], reply: StubReply) -> None:
+                if reply.raw_body is not None:
+                    self._send(200, reply.raw_body, "application/json", reply.headers)
+                    return
                 if reply.status != 200:
                     body = {"error": {"message": reply.error or "stub error", "type": "error"}}
                     self._send(reply.status, json.dumps(body).encode(), "application/json",

@@ -79,6 +79,26 @@ async def test_unreachable_server_names_the_url() -> None:
         await client.complete(MESSAGES)
 
 
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (StubReply(raw_body=b'{"choices": [{"mess'), r"sent a malformed reply .*TOME_BASE_URL"),
+        (
+            StubReply(status=400, error="This model's maximum context length is 8192 tokens"),
+            r"longer than its window .*TOME_LLM__CONTEXT_WINDOW",
+        ),
+        (StubReply(status=403, error="forbidden"), r"rejected the API key \(403\); set TOME_API"),
+    ],
+)
+async def test_a_bad_reply_is_one_clear_model_error(reply: StubReply, says: str) -> None:
+    with openai_stub(lambda _: reply) as stub:
+        client = make_client(stub.base_url, model="m", retries=0)
+        with pytest.raises(ModelError, match=says):
+            await client.complete(MESSAGES)
+        with pytest.raises(ModelError, match=says):
+            await client.structured(MESSAGES, Verdict, on_text=lambda _: None)
+
+
 async def test_structured_output_uses_json_schema_and_validates() -> None:
     reply = json.dumps({"answer": "yes", "confidence": 0.9})
     with openai_stub(lambda _: StubReply(content=reply)) as stub:

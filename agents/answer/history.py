@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 
 from memory.store import MemoryStore
-from reader.core.errors import NotFoundError
 from reader.core.types import Answer, Episode
 
 TURNS = 3  # earlier turns of the conversation shown
@@ -40,11 +39,8 @@ def recall(
     memory = store.episodes
     conversation_id = conversation or uuid.uuid4().hex
     earlier: list[Episode] = []
-    if conversation:
-        try:
-            earlier = memory.conversation(conversation)[-TURNS:]
-        except NotFoundError:
-            earlier = []
+    if conversation:  # an unknown id is an error (from the memory), not a new conversation
+        earlier = memory.conversation(conversation)[-TURNS:]
     words = int(TURN_TOKENS * 0.7)
     lines = [f"Q: {_clip(e.question, words // 3)}\nA: {_clip(e.answer, words)}" for e in earlier]
     related = [

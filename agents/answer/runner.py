@@ -21,6 +21,7 @@ from reader.core.types import Answer
 from reader.core.usage import metered
 
 RECURSION_LIMIT = 2000
+QUESTION_SHARE = 8  # a question may take at most this fraction of the window: pages need the rest
 
 
 async def run_graph(
@@ -59,6 +60,12 @@ async def answer_question(
     question = " ".join(question.split())
     if not question:
         raise ConfigError("the question is empty; ask something")
+    limit = ctx.model.context_window // QUESTION_SHARE
+    if (tokens := ctx.model.count_tokens(question)) > limit:
+        raise ConfigError(
+            f"the question is {tokens:,} tokens, more than the {limit:,} a question may take of "
+            f"the model's {ctx.model.context_window:,}-token window; ask a shorter question"
+        )
     if not documents:
         raise NotFoundError("no ready documents to ask about; `tome add FILE` first")
     strategy = registry.check(strategy or ctx.settings.answer.strategy)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from reader.cli.common import StrategyChoice, count, echo_json, open_library
+from reader.cli.export import answer_markdown
 
 
 @click.command("chat")
@@ -30,25 +31,35 @@ def chat_command(ctx: click.Context, document: str | None) -> None:
     default=None,
     help="How to read (default: answer.strategy, auto); full and bm25 are baselines.",
 )
-@click.option("--conversation", default=None, help="Continue this conversation (its id).")
+@click.option(
+    "--conversation", default=None, help="Continue this conversation (its id; `tome history`)."
+)
+@click.option(
+    "-c", "--continue", "resume", is_flag=True,
+    help="Continue the last conversation about these documents.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print answer, citations and cost as JSON.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True, help="markdown: the answer with numbered citations.")  # fmt: skip
 @click.pass_context
 def ask(
     ctx: click.Context, args: tuple[str, ...], strategy: str | None, conversation: str | None,
-    as_json: bool,
+    resume: bool, as_json: bool, fmt: str,
 ) -> None:  # fmt: skip
     """Ask a question: tome ask DOC [DOC...] "QUESTION" (DOC: id, id prefix, title or path)."""
     if len(args) < 2:
         raise click.UsageError('give one or more documents, then the question: tome ask DOC "Q"')
     *documents, question = args
     library = open_library(ctx)
+    if resume and conversation is None:
+        conversation = library.last_conversation(list(documents))
     streamed: list[str] = []
 
     def show(piece: str) -> None:  # the answer as the model writes it, on a terminal
         streamed.append(piece)
         click.echo(piece, nl=False)
 
-    live = not as_json and sys.stdout.isatty()
+    live = not as_json and fmt == "text" and sys.stdout.isatty()
     answer = library.ask(
         question, list(documents), strategy=strategy, conversation=conversation,
         on_text=show if live else None,
@@ -69,6 +80,9 @@ def ask(
                 "seconds": round(usage.seconds, 3),
             }
         )
+        return
+    if fmt == "markdown":
+        click.echo(answer_markdown(question, answer.text, answer.citations), nl=False)
         return
     if not streamed:
         click.echo(answer.text)

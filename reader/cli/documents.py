@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from reader.cli.common import count, echo_json, open_library, settings_from
+from reader.core.errors import Interrupted
 
 if TYPE_CHECKING:
     from memory.quality import MemoryHealth
@@ -88,7 +89,13 @@ def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool)
             click.echo(library.ingest(path).id)
             continue
         with IngestProgress(path.name) as progress:
-            report = library.ingest(path, on_event=progress)
+            try:
+                report = library.ingest(path, on_event=progress)
+            except KeyboardInterrupt:
+                raise Interrupted(
+                    f"interrupted; rerun `tome add {path}` to finish: {progress.done} of "
+                    f"{count(progress.total, 'page')} done"
+                ) from None
         if report.skipped:
             click.echo(f"{path}: already in memory as {report.id} ({count(report.pages, 'page')})")
             continue

@@ -5,6 +5,7 @@ A `TomeError` becomes one line on stderr and exit code 2; `--debug` shows the tr
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from reader.cli.ask import ask, chat_command
 from reader.cli.batch import batch
 from reader.cli.documents import add, inspect_command, list_documents, remove, show
 from reader.cli.eval import eval_command
+from reader.cli.history import history
 from reader.cli.system import doctor, serve
 from reader.core.errors import TomeError
 
@@ -44,12 +46,18 @@ class TomeGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, debug: bool) -> None:
     """tome: an agentic reader for documents far longer than a model's window."""
+    # An interrupted LangGraph run drops tasks it had scheduled; Python's warning about them is
+    # noise to a user, whose one line of error says what happened.
+    warnings.filterwarnings(
+        "ignore", message="coroutine .* was never awaited", category=RuntimeWarning
+    )
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
     ctx.obj["debug"] = debug
 
 
 for command in (
+    history,
     inspect_command,
     add,
     list_documents,

@@ -49,12 +49,16 @@ class IngestProgress:
         self.task = self.progress.add_task(label[:40], total=None, rate="")
         self.started = time.perf_counter()
         self.tokens = 0
+        self.done = 0  # pages gisted, earlier runs' included
+        self.total = 0
 
     def __enter__(self) -> IngestProgress:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self.progress.live.is_started:
+            # Stopped by an error or Ctrl-C: the bar goes, so the one-line message stands alone.
+            self.progress.live.transient = exc_type is not None
             self.progress.stop()
 
     def __call__(self, event: IngestEvent) -> None:
@@ -62,8 +66,10 @@ class IngestProgress:
             self.progress.start()
         match event:
             case IngestStarted(pages=pages, done=done):
+                self.done, self.total = done, pages
                 self.progress.update(self.task, total=pages, completed=done)
             case PageGisted(ok=ok, tokens=tokens, ordinal=ordinal, error=error):
+                self.done = min(self.total, self.done + int(ok))
                 self.tokens += tokens
                 rate = self.tokens / max(time.perf_counter() - self.started, 1e-6)
                 self.progress.update(self.task, advance=int(ok), rate=f"{rate:,.0f} tok/s")

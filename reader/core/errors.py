@@ -50,3 +50,9 @@ class NotFoundError(TomeError):
 
 class NotReadyError(TomeError):
     """A document has not finished ingestion."""
+
+
+class Interrupted(TomeError):
+    """Ctrl-C: the work stopped cleanly and can be resumed; exit code 130 as for SIGINT."""
+
+    exit_code = 130

@@ -9,7 +9,9 @@ act on, and feeds every call's usage into the meters of `reader.core.usage`.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any, Protocol, TypeVar
@@ -289,6 +291,12 @@ class OpenAIChatModel:
                 if exc.status_code == 422 and self._may_fall_back and schema_refused(str(exc)):
                     raise _SchemaRefused from exc
                 raise self._error(exc) from exc
+            except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
+                reason = _short(str(exc))
+                raise ModelError(
+                    f"the model server at {self.base_url} sent a malformed reply ({reason}); "
+                    "check that TOME_BASE_URL points at an OpenAI-compatible /v1 endpoint"
+                ) from exc
         raise AssertionError("unreachable")
 
     def _begin(self) -> tuple[UsageMeter, ...]:
@@ -323,8 +331,13 @@ class OpenAIChatModel:
             )
         status = getattr(exc, "status_code", None)
         detail = _short(getattr(exc, "message", str(exc)))
-        if status == 401:
-            return ModelError(f"{where} rejected the API key (401); set TOME_API_KEY")
+        if status in (401, 403):
+            return ModelError(f"{where} rejected the API key ({status}); set TOME_API_KEY")
+        if status == 400 and _OVERFLOW.search(detail):
+            return ModelError(
+                f"{where} refused a prompt longer than its window ({detail}); set "
+                "TOME_LLM__CONTEXT_WINDOW to the server's window (or lower TOME_PAGES__MAX_TOKENS)"
+            )
         if status == 404:
             return ModelError(
                 f"{where} has no model {self.model!r} (404: {detail}); "
@@ -335,6 +348,9 @@ class OpenAIChatModel:
                 f"{where} kept rate-limiting requests (429); lower TOME_LLM__CONCURRENCY"
             )
         return ModelError(f"{where} failed with HTTP {status}: {detail}")
+
+
+_OVERFLOW = re.compile(r"context length|context window|maximum context|too long|exceeds", re.I)
 
 
 class _SchemaRefused(Exception):

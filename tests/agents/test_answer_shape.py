@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agents.answer.prompts import ANSWER_WORDS, AnswerReply, shape_answer
+from reader.core.errors import ConfigError
 from tests.agents.test_answer_fixtures import add_document, make_library
 from tests.fake_chat import FakeChatModel, FakeRequest
 
@@ -31,3 +34,12 @@ def test_a_pasted_answer_is_cut_and_its_quote_still_cited() -> None:
     answer = library.ask("Who is Ichabod Crane?", [doc], strategy="rag")
     assert answer.text == "Ichabod Crane was a schoolmaster. He was tall and lank."
     assert answer.citations[0].quote == "Ichabod Crane was a schoolmaster"
+
+
+def test_a_question_too_long_for_the_window_is_refused_before_any_call() -> None:
+    model = FakeChatModel(responder=lambda request: AnswerReply(answer="x", page=1, quote=""))
+    library = make_library(model)
+    doc = add_document(library, [PASSAGE])
+    with pytest.raises(ConfigError, match=r"the question is [\d,]+ tokens, more than the 1,024"):
+        library.ask("why " * 5000, [doc], strategy="rag")
+    assert model.requests == []

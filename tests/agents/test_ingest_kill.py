@@ -112,3 +112,41 @@ def test_kill_9_mid_ingest_then_rerun_resumes(tmp_path: Path, tome_home: Path, p
     assert doc.status == "ready"
     assert len(store.nodes(doc.id, 1)) == doc.pages
     assert sorted(set(pages_asked(stub.requests))) == list(range(1, doc.pages + 1))
+
+
+def test_ctrl_c_stops_at_once_with_one_line_and_the_document_says_interrupted(
+    tmp_path: Path, tome_home: Path
+) -> None:
+    book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
+    reply = StubReply(content="Someone did something important on this page.", delay=0.4)
+    with openai_stub(lambda _: reply) as stub:
+        env = {
+            **os.environ,
+            "TOME_HOME": str(tome_home),
+            "TOME_BASE_URL": stub.base_url,
+            "TOME_PAGES__TARGET_TOKENS": "100",
+            "TOME_PAGES__MAX_TOKENS": "140",
+            "TOME_INGEST__CONCURRENCY": "1",
+        }
+        first = subprocess.Popen(
+            [sys.executable, "-m", "reader", "add", str(book)], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        settings = load_settings()
+        deadline = time.monotonic() + 120
+        gisted: set[int] = set()
+        while time.monotonic() < deadline and len(gisted) < 2:
+            assert first.poll() is None, first.communicate()
+            gisted, _ = progress(settings)
+            time.sleep(0.2)  # polling another process for a condition, with a deadline
+        first.send_signal(signal.SIGINT)
+        _, err = first.communicate(timeout=60)
+    assert first.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert re.fullmatch(
+        r"Error: interrupted; rerun `tome add .*book\.txt` to finish: \d+ of \d+ pages done",
+        lines[0],
+    ), lines[0]
+    store = MemoryStore(settings, make_embedder(settings.memory.embedding))
+    assert store.documents()[0].status == "interrupted"
