@@ -160,7 +160,8 @@ class MemoryStore:
         return sorted(records, key=lambda record: (record.created, record.id))
 
     def resolve(self, ref: str) -> DocumentRecord:
-        """A document by exact id, unique id prefix, or exact title (case-insensitive)."""
+        """A document by exact id, unique id prefix, exact title, or a part of one unique title
+        (all case-insensitive)."""
         ref = ref.strip() if isinstance(ref, str) else ""
         if not ref:
             raise NotFoundError("no document reference given; pass an id, id prefix or title")
@@ -169,11 +170,13 @@ class MemoryStore:
             return document_record(ref, meta)
         records = self.documents()
         by_prefix = [record for record in records if record.id.startswith(ref)]
-        by_title = [record for record in records if record.title.casefold() == ref.casefold()]
-        for matches in (by_prefix, by_title):
+        folded = ref.casefold()
+        by_title = [record for record in records if record.title.casefold() == folded]
+        by_part = [record for record in records if folded in record.title.casefold()]
+        for matches in (by_prefix, by_title, by_part):
             if len(matches) == 1:
                 return matches[0]
-        candidates = {record.id: record for record in by_prefix + by_title}
+        candidates = {record.id: record for record in by_prefix + by_title + by_part}
         if candidates:
             listed = ", ".join(f"{r.id[:12]} ({r.title})" for r in candidates.values())
             raise NotFoundError(f"{ref!r} matches several documents: {listed}; be more specific")

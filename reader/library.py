@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from reader.core.errors import DocumentError, TomeError
+from reader.core.errors import DocumentError, NotFoundError, TomeError
 from reader.core.settings import AnswerSettings, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -177,10 +177,28 @@ class Library:
         """The id of a document named by id, unique id prefix, title or added file's path."""
         candidate = Path(ref).expanduser()
         if candidate.is_file():
-            from agents.ingest.runner import file_document_id
-
-            return self.store.get_document(file_document_id(candidate)).id
+            doc_id = self.added(candidate)
+            if doc_id is None:
+                raise NotFoundError(
+                    f"{candidate} is not in memory yet; `tome add {candidate}` first"
+                )
+            return doc_id
         return self.store.resolve(str(ref)).id
+
+    def is_ready(self, path: str | Path) -> bool:
+        """Is the file's document in memory and ready to be asked?"""
+        doc_id = self.added(path)
+        return doc_id is not None and self.store.get_document(doc_id).ready
+
+    def added(self, path: str | Path) -> str | None:
+        """The id of the file's document when it is in memory (in any state), else None."""
+        from agents.ingest.runner import file_document_id
+
+        doc_id = file_document_id(Path(path).expanduser())
+        try:
+            return self.store.get_document(doc_id).id if doc_id else None
+        except NotFoundError:
+            return None
 
     # -- questions ------------------------------------------------------------------------------
 

@@ -66,3 +66,65 @@ def test_markdown_export_numbers_citations_with_title_page_and_quote() -> None:
     assert "\n1. *Mountains*, page 2: “Tomas keeps the maps of the old mines.”" in shown
     exported = run(library, "history", "--format", "markdown").output
     assert "## What does Tomas keep?" in exported and "1. *Mountains*, page 2:" in exported
+
+
+def test_documents_are_found_by_a_part_of_their_title_and_ambiguity_lists_them() -> None:
+    library, a, b = setup()
+    assert library.resolve("harb") == a and library.resolve("MOUNTAIN") == b
+    add_document(library, ["Another harbour story."], title="Harbour Lights")
+    result = run(library, "show", "Harbour L")
+    assert result.exit_code == 0 and "Harbour Lights" in result.output
+    ambiguous = run(library, "show", "harb")
+    assert ambiguous.exit_code == 2 and "matches several documents" in ambiguous.output
+    assert "Harbour Lights" in ambiguous.output
+
+
+def test_a_file_never_added_is_added_when_asked_about_and_a_folder_adds_each_file(
+    tmp_path,
+) -> None:
+    from agents.answer.prompts import AnswerReply
+    from tests.agents.test_ingest import make_library as ingest_library
+    from tests.agents.test_ingest import responder
+
+    def both(request):  # gists as text, the answer as its structured reply
+        if request.schema is AnswerReply:
+            return AnswerReply(answer="Mara waits.", page=1, quote="where Mara waits for the ship")
+        return responder(request)
+
+    library = ingest_library(tmp_path, FakeChatModel(responder=both))
+    note = tmp_path / "note.txt"
+    note.write_text("A short note about the harbour at dawn, where Mara waits for the ship.\n")
+    assert "`tome add " in run(library, "show", str(note)).output  # not in memory yet
+    asked = run(library, "ask", str(note), "Who waits?", "--strategy", "bm25", "--json")
+    assert asked.exit_code == 0, asked.output
+    assert library.is_ready(note)
+    folder = tmp_path / "shelf"
+    folder.mkdir()
+    for name in ("one.txt", "two.md", "skip.xyz"):
+        (folder / name).write_text(f"# {name}\n\nMara waits at the harbour for the ship {name}.\n")
+    added = run(library, "add", "-q", str(folder))
+    assert added.exit_code == 0, added.output
+    assert len(added.output.split()) == 2  # one.txt and two.md, not skip.xyz
+
+
+def test_a_question_and_a_document_from_standard_input(tmp_path) -> None:
+    from agents.answer.prompts import AnswerReply
+    from tests.agents.test_ingest import make_library as ingest_library
+    from tests.agents.test_ingest import responder
+
+    def both(request):
+        if request.schema is AnswerReply:
+            return AnswerReply(answer="At the harbour.", page=1, quote="Mara waits at the harbour")
+        return responder(request)
+
+    library = ingest_library(tmp_path, FakeChatModel(responder=both))
+    story = "Mara waits at the harbour for the ship every evening of the long winter.\n"
+    added = CliRunner().invoke(main, ["add", "-q", "-", "--title", "Harbour Notes"], input=story,
+                               obj={"library": library})  # fmt: skip
+    assert added.exit_code == 0, added.output
+    (doc_id,) = added.output.split()
+    asked = CliRunner().invoke(main, ["ask", doc_id[:8], "-", "--json"],
+                               input="Where does Mara wait?", obj={"library": library})  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.output)["answer"] == "At the harbour."
+    assert library.history()[0].question == "Where does Mara wait?"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from reader.cli.common import StrategyChoice, count, echo_json, open_library
 from reader.cli.export import answer_markdown
+from reader.cli.progress import ingest_showing_progress
 
 
 @click.command("chat")
@@ -46,11 +48,18 @@ def ask(
     ctx: click.Context, args: tuple[str, ...], strategy: str | None, conversation: str | None,
     resume: bool, as_json: bool, fmt: str,
 ) -> None:  # fmt: skip
-    """Ask a question: tome ask DOC [DOC...] "QUESTION" (DOC: id, id prefix, title or path)."""
+    """Ask a question: tome ask DOC [DOC...] "QUESTION" (DOC: id, id prefix, title or path;
+    QUESTION `-` reads it from standard input)."""
     if len(args) < 2:
         raise click.UsageError('give one or more documents, then the question: tome ask DOC "Q"')
     *documents, question = args
+    if question == "-":
+        question = sys.stdin.read()
     library = open_library(ctx)
+    for ref in documents:  # a file never added is added first, as batch does
+        path = Path(ref).expanduser()
+        if path.is_file() and not library.is_ready(path):
+            ingest_showing_progress(library, path)
     if resume and conversation is None:
         conversation = library.last_conversation(list(documents))
     streamed: list[str] = []

@@ -18,7 +18,10 @@ def settings_from(ctx: click.Context) -> Settings:
 
     root = ctx.find_root()
     if "settings" not in root.obj:
-        root.obj["settings"] = load_settings(root.obj.get("config"))
+        llm = root.obj.get("llm") or {}
+        root.obj["settings"] = load_settings(
+            root.obj.get("config"), **({"llm": llm} if llm else {})
+        )
     return root.obj["settings"]
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from reader.cli.common import count, echo_json, open_library, settings_from
-from reader.core.errors import Interrupted
+from reader.core.errors import DocumentError
 
 if TYPE_CHECKING:
     from memory.quality import MemoryHealth
@@ -68,17 +69,50 @@ def inspect_command(ctx: click.Context, file: Path, as_json: bool, with_text: bo
         )
 
 
+def _from_stdin(ctx: click.Context, title: str | None) -> Path:
+    """Standard input saved as a text file in the data directory, named by its title."""
+    data = click.get_binary_stream("stdin").read()
+    name = re.sub(r"[^\w.-]+", "_", (title or "stdin").strip()).strip("._")[:80] or "stdin"
+    inbox = settings_from(ctx).ensure_home() / "inbox"
+    inbox.mkdir(exist_ok=True)
+    path = inbox / f"{name}.txt"
+    path.write_bytes(data)
+    return path
+
+
+def expand(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a folder stands for every supported file in it (not recursing)."""
+    from reader.documents import FORMATS
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORMATS)
+            if not found:
+                raise DocumentError(
+                    f"{path}: no supported files in this folder ({', '.join(sorted(FORMATS))})"
+                )
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print each document's id.")
+@click.option("--title", default=None, help="With FILE `-`: the title of the text read from stdin.")
 @click.pass_context
-def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
-    """Read FILES into memory: pages, gists and a summary tree (resumes if interrupted)."""
-    from reader.cli.progress import IngestProgress
+def add(
+    ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool, title: str | None
+) -> None:
+    """Read FILES into memory: pages, gists and a summary tree (resumes if interrupted). A
+    folder adds every supported file in it; `-` reads a text from standard input."""
+    from reader.cli.progress import ingest_showing_progress
 
     library = open_library(ctx)
-    for path in files:
+    for path in expand(tuple(_from_stdin(ctx, title) if f == Path("-") else f for f in files)):
         if as_json:
             report = library.ingest(path)
             keys = ("id", "pages", "gists", "depth", "llm_calls", "prompt_tokens",
@@ -88,14 +122,7 @@ def add(ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool)
         if quiet:
             click.echo(library.ingest(path).id)
             continue
-        with IngestProgress(path.name) as progress:
-            try:
-                report = library.ingest(path, on_event=progress)
-            except KeyboardInterrupt:
-                raise Interrupted(
-                    f"interrupted; rerun `tome add {path}` to finish: {progress.done} of "
-                    f"{count(progress.total, 'page')} done"
-                ) from None
+        report = ingest_showing_progress(library, path)
         if report.skipped:
             click.echo(f"{path}: already in memory as {report.id} ({count(report.pages, 'page')})")
             continue

@@ -41,10 +41,17 @@ class TomeGroup(click.Group):
     default=None,
     help="A TOML config file (default: TOME_CONFIG or config.toml in the data directory).",
 )
+@click.option(
+    "--base-url", default=None, metavar="URL",
+    help="An OpenAI-compatible server for this command (instead of TOME_BASE_URL).",
+)  # fmt: skip
+@click.option("-m", "--model", default=None, help="The model name to ask for (TOME_MODEL).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(package_name="tome-reader", prog_name="tome")
 @click.pass_context
-def main(ctx: click.Context, config: Path | None, debug: bool) -> None:
+def main(
+    ctx: click.Context, config: Path | None, base_url: str | None, model: str | None, debug: bool
+) -> None:
     """tome: an agentic reader for documents far longer than a model's window."""
     # An interrupted LangGraph run drops tasks it had scheduled; Python's warning about them is
     # noise to a user, whose one line of error says what happened.
@@ -53,6 +60,7 @@ def main(ctx: click.Context, config: Path | None, debug: bool) -> None:
     )
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj["llm"] = {k: v for k, v in (("base_url", base_url), ("model", model)) if v}
     ctx.obj["debug"] = debug
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -17,6 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from reader.core.errors import Interrupted
 from reader.core.events import (
     AnsweringStarted,
     FileIngesting,
@@ -28,6 +30,10 @@ from reader.core.events import (
     QuestionDone,
     WorkEvent,
 )
+
+if TYPE_CHECKING:
+    from agents.ingest.runner import IngestReport
+    from reader.library import Library
 
 
 class IngestProgress:
@@ -77,6 +83,19 @@ class IngestProgress:
                     self.console.print(f"page {ordinal + 1} failed: {error}")
             case LevelStarted(level=level, nodes=nodes):
                 self.progress.update(self.task, description=f"level {level}: {nodes} nodes")
+
+
+def ingest_showing_progress(library: Library, path: Path) -> IngestReport:
+    """Ingest one file with its progress bar on stderr; Ctrl-C becomes one line saying how far
+    it got and how to finish."""
+    with IngestProgress(path.name) as progress:
+        try:
+            return library.ingest(path, on_event=progress)
+        except KeyboardInterrupt:
+            pages = f"{progress.total:,} page" + ("" if progress.total == 1 else "s")
+            raise Interrupted(
+                f"interrupted; rerun `tome add {path}` to finish: {progress.done} of {pages} done"
+            ) from None
 
 
 class BatchProgress:
