@@ -91,17 +91,22 @@ def _groups(ctx: GraphContext, nodes: list[Node], level: int) -> list[list[Node]
 
 
 async def _summarise(
-    ctx: GraphContext, messages: list[dict[str, str]], max_tokens: int, judge: Judge
+    ctx: GraphContext,
+    messages: list[dict[str, str]],
+    max_tokens: int,
+    judge: Judge,
+    shape: Callable[[str], str] = prompts.clean_summary,
 ) -> tuple[str | None, str]:
     """The first summary `judge` accepts, within the configured retries (warmer each time);
-    else the best-scored usable one; None and why when the model gave nothing usable."""
+    else the best-scored usable one; None and why when the model gave nothing usable. `shape`
+    turns the raw reply into the summary (one line, the stock opening dropped)."""
     reason = ""
     best: tuple[float, str] | None = None
     for attempt in range(ctx.settings.ingest.retries + 1):
         text = await ctx.model.complete(
             messages, max_tokens=max_tokens, temperature=min(0.8, 0.4 * attempt)
         )
-        text = " ".join(text.split())
+        text = shape(text)
         reason = prompts.bad_summary(text) or ""
         if reason:
             continue
@@ -177,10 +182,10 @@ def _stored(ctx: GraphContext, node: str) -> bool:
     return True
 
 
-def _fallback_summary(children: list[Node], words: int) -> str:
-    """An extractive stand-in when the model cannot summarise: the start of each child."""
-    per_child = max(8, words // max(1, len(children)))
-    return " ".join(" ".join(c.summary.split()[:per_child]) for c in children)
+def _fallback_summary(children: list[Node]) -> str:
+    """An extractive stand-in when the model cannot summarise: the first sentence of each
+    child, so the parent still mentions every child, in order."""
+    return prompts.joined_lines("", [c.summary for c in children], every_part=True)
 
 
 async def summarise(task: SummaryTask, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -201,10 +206,13 @@ async def summarise(task: SummaryTask, runtime: Runtime[GraphContext]) -> dict[s
     else:
         texts = [c.summary for c in story]
         summary, _ = await _summarise(
-            ctx, messages, ctx.settings.ingest.summary_max_tokens, parent_judge(texts)
-        )
-        if summary is None:
-            summary, parent.origin = _fallback_summary(story, SUMMARY_WORDS), "extractive"
+            ctx, messages, ctx.settings.ingest.summary_max_tokens, parent_judge(texts),
+            shape=lambda reply: prompts.joined_lines(reply, texts),
+        )  # fmt: skip
+        if summary is None or (coverage(summary, texts) or 1.0) < MIN_COVERAGE:
+            # Nothing usable, or a paste that skips children: a navigator is better served by
+            # a line from every child than by a summary of the first.
+            summary, parent.origin = _fallback_summary(story), "extractive"
         parent.summary = summary
     for child in children:
         child.parent = parent.id

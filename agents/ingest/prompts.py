@@ -3,6 +3,8 @@ the default model is 0.5B parameters. Document text is fenced and declared to be
 
 from __future__ import annotations
 
+import re
+
 from agents.fences import fence
 
 SYSTEM = (
@@ -17,11 +19,25 @@ GIST = """{chapter}Page {number} of {total}:
 In at most {words} words, say what happens on this page and who is involved. Keep every name, \
 place, date and number a reader might ask about. Write only the summary."""
 
+# One line per part: a small model asked for one summary of several parts pastes the first part
+# and runs out of room; asked for a numbered line each, it covers them all, in order.
 REDUCE = """{chapter}Summaries of {count} consecutive parts, pages {first}-{last}:
 {text}
 
-Write one summary of at most {words} words that tells what happens in all {count} parts, in \
-order. Use your own words; keep the main names, places and events. Write only the summary."""
+For each of the {count} parts, write one short sentence of at most {line_words} words, in your \
+own words, saying who does what in it. Write exactly {count} lines numbered 1 to {count} and \
+nothing else."""
+
+_NUMBERED = re.compile(
+    r"^\s*(?:part\s*)?(\d{1,2})\s*[.):-]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE
+)
+_BOILERPLATE = re.compile(
+    r"^(?:(?:on|in) this (?:page|passage|part|section|excerpt)|this (?:page|passage|part|"
+    r"section|excerpt) (?:describes|tells(?: us)?|is about|shows)|the (?:page|passage|text) "
+    r"(?:describes|tells(?: us)?|is about))(?: that| how)?[,:]?\s+",
+    re.IGNORECASE,
+)
+_FIRST_SENTENCE = re.compile(r".+?[.!?](?=\s|$)")
 
 REFUSALS = ("i'm sorry", "i am sorry", "i cannot", "i can't", "as an ai")
 
@@ -45,7 +61,7 @@ def reduce_messages(
     parts = "\n".join(f"Part {i}: {s}" for i, s in enumerate(summaries, 1))
     prompt = REDUCE.format(
         chapter=_chapter(chapter), count=len(summaries), first=first, last=last,
-        text=fence("summaries", parts), words=words,
+        text=fence("summaries", parts), line_words=max(12, words // max(1, len(summaries))),
     )  # fmt: skip
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}]
 
@@ -61,6 +77,32 @@ def matter_gist(matter: str, text: str) -> str:
     """The label of a front or back matter page: what it is and how it begins."""
     opening = " ".join(text.split()[:MATTER_WORDS])
     return f"{matter.capitalize()} matter, not part of the story; it begins: {opening}"
+
+
+def clean_summary(text: str) -> str:
+    """A summary without the small model's stock opening ("On this page, ..."), one line."""
+    text = " ".join(text.split())
+    cleaned = _BOILERPLATE.sub("", text, count=1)
+    return cleaned[:1].upper() + cleaned[1:] if cleaned else text
+
+
+def joined_lines(reply: str, children: list[str], every_part: bool = False) -> str:
+    """The parent summary from a numbered reply: the line for each part in order; a part the
+    reply skipped gets the first sentence of its child's summary (every part, with
+    `every_part`: the extractive stand-in)."""
+    lines: dict[int, str] = {}
+    for match in _NUMBERED.finditer(reply):
+        lines.setdefault(int(match.group(1)), clean_summary(match.group(2)))
+    if not lines and not every_part:  # not numbered: the reply is one summary
+        return clean_summary(reply)
+    parts = []
+    for i, child in enumerate(children, 1):
+        line = lines.get(i)
+        if not line:
+            found = _FIRST_SENTENCE.match(clean_summary(child))
+            line = found.group() if found else clean_summary(child)
+        parts.append(line if line.endswith((".", "!", "?")) else line + ".")
+    return " ".join(parts)
 
 
 def bad_summary(text: str) -> str | None:
