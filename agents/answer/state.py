@@ -6,6 +6,9 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from langgraph.graph import StateGraph
+
+from agents.context import GraphContext
 from reader.core.types import Evidence
 
 Trace = Annotated[list[dict[str, Any]], operator.add]
@@ -28,3 +31,11 @@ class AnswerOutput(TypedDict, total=False):
 
 class AnswerState(AnswerInput, AnswerOutput, total=False):
     pass
+
+
+def answering_graph(state: type) -> StateGraph:
+    """A new graph over `state` (an AnswerState) that takes AnswerInput and gives AnswerOutput,
+    with the GraphContext as its runtime context: how every strategy's graph begins."""
+    return StateGraph(
+        state, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
+    )

@@ -9,7 +9,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.pages import answer_from_pages, document_pages
-from agents.answer.state import AnswerInput, AnswerOutput
+from agents.answer.state import answering_graph
 from agents.context import GraphContext
 from agents.rag.state import RagState
 from memory.bm25 import rank
@@ -29,9 +29,7 @@ async def retrieve_and_answer(state: RagState, runtime: Runtime[GraphContext]) -
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(
-        RagState, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
-    )
+    graph = answering_graph(RagState)
     graph.add_node("retrieve_and_answer", retrieve_and_answer)
     graph.add_edge(START, "retrieve_and_answer")
     graph.add_edge("retrieve_and_answer", END)

@@ -22,7 +22,7 @@ from agents.answer.pages import (
     window_budget,
 )
 from agents.answer.prompts import NOT_FOUND
-from agents.answer.state import AnswerInput, AnswerOutput
+from agents.answer.state import answering_graph
 from agents.chain import prompts
 from agents.chain.state import ChainState
 from agents.context import GraphContext
@@ -97,12 +97,7 @@ async def manage(state: ChainState, runtime: Runtime[GraphContext]) -> dict[str,
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(
-        ChainState,
-        context_schema=GraphContext,
-        input_schema=AnswerInput,
-        output_schema=AnswerOutput,
-    )
+    graph = answering_graph(ChainState)
     graph.add_node("plan", plan)
     graph.add_node("work", work)
     graph.add_node("manage", manage)

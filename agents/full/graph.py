@@ -9,7 +9,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.pages import answer_from_pages, document_pages, window_budget
-from agents.answer.state import AnswerInput, AnswerOutput
+from agents.answer.state import answering_graph
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
@@ -29,9 +29,7 @@ async def read_front(state: RagState, runtime: Runtime[GraphContext]) -> dict[st
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(
-        RagState, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
-    )
+    graph = answering_graph(RagState)
     graph.add_node("read_front", read_front)
     graph.add_edge(START, "read_front")
     graph.add_edge("read_front", END)

@@ -23,7 +23,7 @@ from agents.answer.pages import (
     words,
 )
 from agents.answer.questions import is_about_the_book, is_about_the_end
-from agents.answer.state import AnswerInput, AnswerOutput
+from agents.answer.state import answering_graph
 from agents.context import GraphContext
 from agents.fences import fence_summary
 from agents.lookup import prompts
@@ -201,12 +201,7 @@ async def read(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(
-        LookupState,
-        context_schema=GraphContext,
-        input_schema=AnswerInput,
-        output_schema=AnswerOutput,
-    )
+    graph = answering_graph(LookupState)
     graph.add_node("survey", survey)
     graph.add_node("sections", sections)
     graph.add_node("pick", pick)

@@ -26,7 +26,7 @@ from agents.answer.pages import (
     words,
 )
 from agents.answer.prompts import NOT_FOUND, is_not_found
-from agents.answer.state import AnswerInput, AnswerOutput
+from agents.answer.state import answering_graph
 from agents.context import GraphContext
 from agents.fences import fence_note, fence_page
 from agents.mapreduce import prompts
@@ -148,12 +148,7 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(
-        MapReduceState,
-        context_schema=GraphContext,
-        input_schema=AnswerInput,
-        output_schema=AnswerOutput,
-    )
+    graph = answering_graph(MapReduceState)
     graph.add_node("plan", plan)
     graph.add_node("map", map_part)
     graph.add_node("reduce", reduce)

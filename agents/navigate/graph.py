@@ -29,7 +29,7 @@ from agents.answer.pages import (
 )
 from agents.answer.prompts import NOT_FOUND, is_not_found
 from agents.answer.questions import is_about_the_book, is_about_the_end
-from agents.answer.state import AnswerInput, AnswerOutput
+from agents.answer.state import AnswerInput, answering_graph
 from agents.context import GraphContext
 from agents.fences import fence_summary
 from agents.navigate import prompts
@@ -185,12 +185,7 @@ async def finish(state: NavigateState) -> dict[str, Any]:
 
 def build_walker() -> StateGraph:
     """One walk down one document's tree."""
-    graph = StateGraph(
-        NavigateState,
-        context_schema=GraphContext,
-        input_schema=AnswerInput,
-        output_schema=AnswerOutput,
-    )
+    graph = answering_graph(NavigateState)
     graph.add_node("begin", begin)
     graph.add_node("step", step)
     graph.add_node("finish", finish)
@@ -232,12 +227,7 @@ async def combine(state: WalksState, runtime: Runtime[GraphContext]) -> dict[str
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(
-        WalksState,
-        context_schema=GraphContext,
-        input_schema=AnswerInput,
-        output_schema=AnswerOutput,
-    )
+    graph = answering_graph(WalksState)
     graph.add_node("walk", walk)
     graph.add_node("combine", combine)
     graph.add_conditional_edges(START, fan_out, ["walk"])

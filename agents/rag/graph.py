@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from agents.answer.pages import answer_from_pages, closing_pages, pages_in_order
 from agents.answer.questions import is_about_the_book, is_about_the_end
-from agents.answer.state import AnswerInput, AnswerOutput
+from agents.answer.state import answering_graph
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
@@ -45,9 +45,7 @@ async def answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, A
 
 
 def build_graph(fused: bool = False) -> StateGraph:
-    graph = StateGraph(
-        RagState, context_schema=GraphContext, input_schema=AnswerInput, output_schema=AnswerOutput
-    )
+    graph = answering_graph(RagState)
     graph.add_node("retrieve", retriever(fused))
     graph.add_node("answer", answer)
     graph.add_edge(START, "retrieve")

@@ -9,7 +9,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.pages import answer_from_pages, document_pages
-from agents.answer.state import AnswerInput, AnswerOutput, AnswerState
+from agents.answer.state import AnswerState, answering_graph
 from agents.context import GraphContext
 
 
@@ -21,12 +21,7 @@ async def read_all(state: AnswerState, runtime: Runtime[GraphContext]) -> dict[s
 
 
 def build_graph() -> StateGraph:
-    graph = StateGraph(
-        AnswerState,
-        context_schema=GraphContext,
-        input_schema=AnswerInput,
-        output_schema=AnswerOutput,
-    )
+    graph = answering_graph(AnswerState)
     graph.add_node("read_all", read_all)
     graph.add_edge(START, "read_all")
     graph.add_edge("read_all", END)
