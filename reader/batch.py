@@ -6,6 +6,9 @@ directory). Files not yet in memory are ingested first, once each. Answers are a
 output as they finish, one whole line per write, fsynced, so a rerun after a crash or `kill -9`
 skips the ids already there and drops a torn last line. Blank input lines are ignored.
 
+Batch answers are not remembered as conversations (they would fill the chat's list with
+one-question conversations); the output file is their record.
+
 A malformed line (or a repeated id) and a question that fails (its document does not resolve or
 ingest, or answering raises a `TomeError`) are reported and skipped; failed questions are not
 written, so a rerun retries them. `BatchReport.exit_code` is 0 when every question was answered
@@ -156,7 +159,8 @@ def answer_record(q: Question, ids: list[str], answer: Answer) -> dict[str, Any]
         "llm_calls": usage.calls,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
-        "seconds": round(usage.seconds, 3),
+        "seconds": answer.seconds,
+        "llm_seconds": round(usage.seconds, 3),
     }
 
 
@@ -263,7 +267,9 @@ class _Run:
         async def worker() -> None:
             for q, ids in pending:
                 try:
-                    answer = await self.library.aask(q.question, ids, q.strategy or strategy)
+                    answer = await self.library.aask(
+                        q.question, ids, q.strategy or strategy, remember=False
+                    )
                     record = answer_record(q, ids, answer)
                 except TomeError as exc:
                     self.problem("failed", f"{q.label}: {exc.message}")

@@ -34,7 +34,7 @@ from tests.openai_stub import StubReply, openai_stub
 
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = {"id", "answer", "citations", "strategy", "llm_calls", "prompt_tokens",
-          "completion_tokens", "seconds"}  # fmt: skip
+          "completion_tokens", "seconds", "llm_seconds"}  # fmt: skip
 
 
 def quote_of(text: str) -> str:
@@ -240,7 +240,8 @@ def test_doctor_json_lists_the_checks(tome_home: Path) -> None:
     checks = json.loads(done.stdout)
     assert done.returncode == 2
     assert {c["name"] for c in checks} >= {"settings", "model endpoint", "memory"}
-    assert all(set(c) == {"name", "ok", "detail"} for c in checks)
+    assert all(set(c) == {"name", "ok", "detail", "ran"} for c in checks)
+    assert all(c["ran"] or not c["ok"] for c in checks)  # a check not run is never ok
     assert any(not c["ok"] for c in checks)
 
 

@@ -112,7 +112,8 @@ async def answer_question(
         usage=usage,
         conversation=memo.conversation or None,
     )
-    answer.trace.append({"step": "done", "wall_seconds": round(time.perf_counter() - started, 3)})
+    answer.seconds = round(time.perf_counter() - started, 3)
+    answer.trace.append({"step": "done", "wall_seconds": answer.seconds})
     if use_memory:
         await asyncio.to_thread(history.remember, store, question, documents, answer)
     return answer

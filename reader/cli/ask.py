@@ -86,7 +86,8 @@ def ask(
                 "llm_calls": usage.calls,
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
-                "seconds": round(usage.seconds, 3),
+                "seconds": answer.seconds,
+                "llm_seconds": round(usage.seconds, 3),
             }
         )
         return
@@ -108,6 +109,6 @@ def ask(
     click.echo(
         f"\nstrategy {answer.strategy} · {count(usage.calls, 'LLM call')} · "
         f"{usage.prompt_tokens:,} prompt"
-        f" + {usage.completion_tokens:,} completion tokens · {usage.seconds:.1f} s · conversation"
+        f" + {usage.completion_tokens:,} completion tokens · {answer.seconds:.1f} s · conversation"
         f" {answer.conversation}"
     )

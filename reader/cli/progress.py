@@ -153,7 +153,7 @@ class BatchProgress:
 
     def _end_ingest(self) -> None:
         if self.ingest is not None:
-            self.ingest.__exit__()
+            self.ingest.__exit__(None, None, None)
             self.ingest = None
 
     def _say(self, message: str) -> None:

@@ -101,6 +101,7 @@ class Answer(BaseModel):
     trace: list[dict[str, Any]] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     conversation: str | None = None
+    seconds: float = Field(0.0, description="wall time to answer (usage.seconds: model time)")
 
 
 class Node(BaseModel):

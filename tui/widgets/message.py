@@ -21,7 +21,7 @@ def cost_line(answer: Answer) -> str:
     usage = answer.usage
     return (
         f"{answer.strategy} · {plural(usage.calls, 'call')} · {usage.prompt_tokens:,}+"
-        f"{usage.completion_tokens:,} tokens · {usage.seconds:.1f} s"
+        f"{usage.completion_tokens:,} tokens · {answer.seconds:.1f} s"
     )
 
 
