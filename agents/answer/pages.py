@@ -168,7 +168,7 @@ async def answer_from_pages(
     names = await titles(ctx, list(dict.fromkeys(p.document for p in pages)))
     room = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
     budget = min(budget, room) if budget else room
-    per_page = max(200, budget // len(pages))
+    per_page = max(1, budget // len(pages))  # many pages (whole, full): each cut to its share
     numbered = [
         (i + 1, truncate(ctx, p.text, per_page), names.get(p.document, ""))
         for i, p in enumerate(pages)
