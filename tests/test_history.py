@@ -128,3 +128,14 @@ def test_a_question_and_a_document_from_standard_input(tmp_path) -> None:
     assert asked.exit_code == 0, asked.output
     assert json.loads(asked.output)["answer"] == "At the harbour."
     assert library.history()[0].question == "Where does Mara wait?"
+
+
+def test_document_arguments_complete_to_ids_by_title(monkeypatch) -> None:
+    import reader.library
+    from reader.cli.common import complete_documents
+
+    library, a, b = setup()
+    monkeypatch.setattr(reader.library.Library, "documents", lambda self: library.store.documents())
+    found = complete_documents(None, None, "mount")  # type: ignore[arg-type]
+    assert [(item.value, item.help) for item in found] == [(b[:12], "Mountains")]
+    assert [item.value for item in complete_documents(None, None, a[:3])] == [a[:12]]  # type: ignore[arg-type]

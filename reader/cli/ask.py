@@ -7,13 +7,20 @@ from pathlib import Path
 
 import click
 
-from reader.cli.common import StrategyChoice, count, echo_json, open_library
+from reader.cli.common import (
+    StrategyChoice,
+    complete_documents,
+    count,
+    echo_json,
+    open_library,
+    wrapped,
+)
 from reader.cli.export import answer_markdown
 from reader.cli.progress import ingest_showing_progress
 
 
 @click.command("chat")
-@click.argument("document", required=False)
+@click.argument("document", required=False, shell_complete=complete_documents)
 @click.pass_context
 def chat_command(ctx: click.Context, document: str | None) -> None:
     """Open the terminal UI: a chat about DOCUMENT (id, prefix, title or path), else the library."""
@@ -26,7 +33,7 @@ def chat_command(ctx: click.Context, document: str | None) -> None:
 
 
 @click.command()
-@click.argument("args", nargs=-1, required=True)
+@click.argument("args", nargs=-1, required=True, shell_complete=complete_documents)
 @click.option(
     "--strategy",
     type=StrategyChoice(),
@@ -95,9 +102,9 @@ def ask(
         click.echo(answer_markdown(question, answer.text, answer.citations), nl=False)
         return
     if not streamed:
-        click.echo(answer.text)
+        click.echo(wrapped(answer.text))
     elif " ".join("".join(streamed).split()) != answer.text:
-        click.echo(f"\n{answer.text}")  # the streamed draft was repaired or replaced
+        click.echo(f"\n{wrapped(answer.text)}")  # the streamed draft was repaired or replaced
     else:
         click.echo("")
     if cited:

@@ -4,9 +4,12 @@ the strategy option (its choices come from the registry, loaded only when a valu
 from __future__ import annotations
 
 import json
+import shutil
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 
 if TYPE_CHECKING:
     from reader.core.settings import Settings
@@ -40,8 +43,43 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def wrapped(text: str) -> str:
+    """`text` wrapped to the terminal's width (80 columns when not a terminal)."""
+    width = min(100, shutil.get_terminal_size((80, 24)).columns)
+    return "\n".join(textwrap.fill(line, width) if line else "" for line in text.splitlines())
+
+
+def record_json(record: Any) -> dict[str, Any]:
+    """A document record for JSON output: times as ISO-8601."""
+    from reader.cli.export import iso
+
+    data = record.model_dump()
+    data["created"] = iso(record.created)
+    return data
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def complete_documents(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of a DOC argument: the ids and titles of the documents in memory."""
+    from reader.core.errors import TomeError
+    from reader.core.settings import load_settings
+    from reader.library import Library
+
+    try:
+        records = Library(load_settings()).documents()
+    except TomeError:
+        return []
+    folded = incomplete.casefold()
+    return [
+        CompletionItem(r.id[:12], help=r.title)
+        for r in records
+        if r.id.startswith(incomplete) or folded in r.title.casefold()
+    ]
 
 
 class StrategyChoice(click.Choice):

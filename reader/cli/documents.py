@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reader.cli.common import count, echo_json, open_library, settings_from
+from reader.cli.common import (
+    complete_documents,
+    count,
+    echo_json,
+    open_library,
+    record_json,
+    settings_from,
+)
 from reader.core.errors import DocumentError
 
 if TYPE_CHECKING:
@@ -142,7 +149,7 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
     """List the documents in memory with their status and stats."""
     records = open_library(ctx).documents()
     if as_json:
-        echo_json([r.model_dump() for r in records])
+        echo_json([record_json(r) for r in records])
         return
     if not records:
         click.echo("No documents yet: `tome add FILE`.")
@@ -154,7 +161,7 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
 
 
 @click.command(name="rm")
-@click.argument("documents", nargs=-1, required=True)
+@click.argument("documents", nargs=-1, required=True, shell_complete=complete_documents)
 @click.option("--json", "as_json", is_flag=True, help="Print the removed ids as a JSON list.")
 @click.pass_context
 def remove(ctx: click.Context, documents: tuple[str, ...], as_json: bool) -> None:
@@ -170,7 +177,7 @@ def remove(ctx: click.Context, documents: tuple[str, ...], as_json: bool) -> Non
 
 
 @click.command()
-@click.argument("document")
+@click.argument("document", shell_complete=complete_documents)
 @click.option("--tree", "show_tree", is_flag=True, help="Show the summary tree.")
 @click.option(
     "--quality", "show_quality", is_flag=True,
@@ -178,16 +185,26 @@ def remove(ctx: click.Context, documents: tuple[str, ...], as_json: bool) -> Non
     "gists, copied and extractive nodes, failed pages.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
+    show_default=True, help="With --tree: the tree as a Mermaid flowchart or a Graphviz graph.",
+)  # fmt: skip
 @click.pass_context
 def show(
-    ctx: click.Context, document: str, show_tree: bool, show_quality: bool, as_json: bool
-) -> None:
+    ctx: click.Context, document: str, show_tree: bool, show_quality: bool, as_json: bool,
+    fmt: str,
+) -> None:  # fmt: skip
     """Show a document's record, with --tree its summary tree down to pages, with --quality how
     well that tree summarises the document."""
     handle = open_library(ctx).document(document)
     record = handle.record
+    if show_tree and fmt != "text":
+        from reader.cli.export import tree_dot, tree_mermaid
+
+        click.echo((tree_mermaid if fmt == "mermaid" else tree_dot)(handle.tree()), nl=False)
+        return
     if as_json:
-        data: dict[str, Any] = record.model_dump()
+        data: dict[str, Any] = record_json(record)
         if show_tree:
             data["tree"] = handle.tree()
         if show_quality:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from reader.cli.common import echo_json, open_library
+from reader.cli.common import complete_documents, echo_json, open_library
 from reader.cli.export import answer_markdown, iso
 
 
 @click.command()
-@click.argument("documents", nargs=-1)
+@click.argument("documents", nargs=-1, shell_complete=complete_documents)
 @click.option(
     "-s", "--search", default="", help="Only exchanges whose question or answer has this."
 )

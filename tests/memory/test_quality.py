@@ -73,3 +73,16 @@ def test_show_quality_prints_the_health_and_json_has_it() -> None:
     assert data.exit_code == 0, data.output
     parsed = json.loads(data.output)
     assert parsed["id"] == doc and parsed["quality"]["gists"] == 9 and parsed["tree"]["children"]
+
+
+def test_the_tree_exports_as_mermaid_and_dot() -> None:
+    library = make_library(FakeChatModel())
+    doc = add_document(library, [f"Page {i}: " + text for i, text in enumerate(CHILDREN * 3)])
+    runner = CliRunner()
+    mermaid = runner.invoke(main, ["show", doc[:8], "--tree", "--format", "mermaid"],
+                            obj={"library": library}).output  # fmt: skip
+    assert mermaid.startswith("flowchart TD\n") and mermaid.count(" --> ") >= 9
+    dot = runner.invoke(main, ["show", doc[:8], "--tree", "--format", "dot"],
+                        obj={"library": library}).output  # fmt: skip
+    assert dot.startswith("digraph tree {") and dot.count(" -> ") == mermaid.count(" --> ")
+    assert dot.rstrip().endswith("}")
