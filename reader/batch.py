@@ -18,6 +18,7 @@ or was already done, else 1.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -64,6 +65,7 @@ class BatchReport:
 
     answered: int = 0
     skipped: int = 0  # already in the output
+    other_shard: int = 0  # left to the other workers (--shard K/N)
     malformed: int = 0
     failed: int = 0
     ingested: list[str] = field(default_factory=list)
@@ -83,8 +85,9 @@ class BatchReport:
         return {**asdict(self), "ok": self.ok}
 
     def summary(self) -> str:
+        others = f", {self.other_shard} left to other shards" if self.other_shard else ""
         return (
-            f"answered {self.answered}, skipped {self.skipped} (already done), "
+            f"answered {self.answered}, skipped {self.skipped} (already done){others}, "
             f"malformed {self.malformed}, failed {self.failed} in {self.seconds:.1f} s; "
             f"answers in {self.output}"
         )
@@ -185,8 +188,11 @@ class _Run:
         self.report.problems.append(message)
         self.emit(Problem(kind, message))
 
-    def select(self, path: Path, done: set[str]) -> list[Question]:
-        """The well-formed questions not answered yet; the rest are reported or counted."""
+    def select(
+        self, path: Path, done: set[str], shard: tuple[int, int] | None = None
+    ) -> list[Question]:
+        """The well-formed questions of this shard not answered yet; the rest are reported or
+        counted."""
         first_line: dict[str, int] = {}
         todo = []
         for number, item in read_questions(path):
@@ -197,7 +203,9 @@ class _Run:
                              f"{first_line[item.key]}); skipped")  # fmt: skip
             else:
                 first_line[item.key] = number
-                if item.key in done:
+                if shard is not None and not in_shard(item.key, *shard):
+                    self.report.other_shard += 1
+                elif item.key in done:
                     self.report.skipped += 1
                 else:
                     todo.append(item)
@@ -295,6 +303,12 @@ async def _run_workers(worker: Callable[[], Any], count: int, writer: LogAppende
         writer.close()
 
 
+def in_shard(key: str, k: int, n: int) -> bool:
+    """Is the question `key` shard K of N's? A stable hash of the id, the same on every machine,
+    so N workers given the same file answer each question exactly once."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:16], 16) % n == k - 1
+
+
 async def abatch(
     library: Library,
     questions_path: Path,
@@ -303,8 +317,10 @@ async def abatch(
     strategy: str | None = None,
     concurrency: int | None = None,
     on_event: EventCallback | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> BatchReport:
-    """Answer the questions of `questions_path` into `out_path`; see the module docstring."""
+    """Answer the questions of `questions_path` into `out_path` (only shard K of N's with
+    `shard=(K, N)`); see the module docstring."""
     started = time.perf_counter()
     questions_path, out_path = questions_path.expanduser(), out_path.expanduser()
     if not questions_path.is_file():
@@ -317,7 +333,9 @@ async def abatch(
     run = _Run(library, out_path, on_event)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     done = await asyncio.to_thread(repair_output, out_path)
-    todo = await asyncio.to_thread(run.select, questions_path, done)
+    if shard is not None and not 1 <= shard[0] <= shard[1]:
+        raise ConfigError(f"shard {shard[0]}/{shard[1]} does not exist; use K/N with 1 <= K <= N")
+    todo = await asyncio.to_thread(run.select, questions_path, done, shard)
     refs = list(dict.fromkeys(ref for q in todo for ref in q.documents))
     ids, errors = await run.resolve(refs)
     jobs = []
@@ -340,9 +358,10 @@ def batch(
     strategy: str | None = None,
     concurrency: int | None = None,
     on_event: EventCallback | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> BatchReport:
     """The sync `abatch`, on the library's event loop."""
     return library.run(
         abatch(library, Path(questions_path), Path(out_path), strategy=strategy,
-               concurrency=concurrency, on_event=on_event)
+               concurrency=concurrency, on_event=on_event, shard=shard)
     )  # fmt: skip

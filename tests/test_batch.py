@@ -326,3 +326,23 @@ def test_progress_shows_ingestion_then_questions_and_prints_problems(tmp_path: P
     text = screen.getvalue()
     assert "book.txt" in text and "questions" in text and "2/2" in text
     assert "line 2: not a JSON object" in text
+
+
+def test_shards_split_a_file_so_every_question_is_answered_once(tmp_path: Path) -> None:
+    from reader.batch import in_shard
+
+    library = make_library(tmp_path, Model())
+    book = write_book(tmp_path / "book.txt", chapters=1, paragraphs_per_chapter=2)
+    ids = [f"q{i}" for i in range(12)]
+    questions = write_lines(tmp_path / "q.jsonl", [q(i, book) for i in ids])
+    outs = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"out{k}.jsonl"
+        report = batch(library, questions, out, shard=(k, 3))
+        assert report.answered + report.other_shard == len(ids)
+        outs.append(out)
+    answered = [r["id"] for out in outs for r in read_out(out)]
+    assert sorted(answered) == sorted(ids)  # the union: every id exactly once
+    assert all(in_shard(i, 2, 3) for i in (r["id"] for r in read_out(outs[1])))
+    result = CliRunner().invoke(main, ["batch", str(questions), "--out", "x", "--shard", "4/3"])
+    assert result.exit_code == 2 and "is not K/N" in result.output

@@ -27,11 +27,15 @@ from reader.cli.common import StrategyChoice, echo_json, open_library
     help="Questions answered at once (default: llm.concurrency, which also caps model calls).",
 )  # fmt: skip
 @click.option("--quiet", is_flag=True, help="No progress bar (problems are still reported).")
+@click.option(
+    "--shard", default=None, metavar="K/N", callback=lambda ctx, param, value: _shard(value),
+    help="Answer only shard K of N (by a stable hash of each id): N workers, one file.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def batch(
     ctx: click.Context, questions: Path, out: Path, strategy: str | None,
-    concurrency: int | None, quiet: bool, as_json: bool,
+    concurrency: int | None, quiet: bool, shard: tuple[int, int] | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Answer every question of QUESTIONS (JSONL: {"id", "question", "documents": [DOC...]}
     a line) into --out, one JSON answer a line. Files named as documents are added first.
@@ -44,10 +48,20 @@ def batch(
     library = open_library(ctx)
     with BatchProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
         report = run_batch(
-            library, questions, out, strategy=strategy, concurrency=concurrency, on_event=progress
-        )
+            library, questions, out, strategy=strategy, concurrency=concurrency,
+            on_event=progress, shard=shard,
+        )  # fmt: skip
     if as_json:
         echo_json(report.to_json())
     else:
         click.echo(report.summary())
     ctx.exit(report.exit_code)
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    k, _, n = value.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise click.BadParameter(f"{value!r} is not K/N with 1 <= K <= N (for example 2/4)")
+    return int(k), int(n)
