@@ -21,6 +21,7 @@ from reader.core.settings import AnswerSettings, Settings, load_settings
 
 if TYPE_CHECKING:
     from agents.context import GraphContext
+    from agents.ingest.estimate import Estimate
     from agents.ingest.runner import IngestReport
     from memory.quality import MemoryHealth
     from memory.records import ConversationSummary, DocumentRecord
@@ -164,6 +165,13 @@ class Library:
     def ingest(self, path: str | Path, on_event: ProgressCallback | None = None) -> IngestReport:
         """The sync `aingest`."""
         return self.run(self.aingest(path, on_event))
+
+    def estimate(self, path: str | Path) -> Estimate:
+        """What adding the file would cost (pages, calls, tokens, time), without a model call."""
+        from agents.ingest.estimate import estimate
+        from reader.documents import load_document, paginate
+
+        return estimate(paginate(load_document(path), self.settings.pages), self.settings)
 
     def documents(self) -> list[DocumentRecord]:
         """Every document in memory, ready or not, oldest first."""

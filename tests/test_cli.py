@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -148,3 +149,29 @@ def test_quiet_add_prints_only_ids_and_counts_are_singular(tmp_path: Path) -> No
     (doc_id,) = added.output.split()
     listed = CliRunner().invoke(main, ["ls"], obj={"library": library})
     assert doc_id in listed.output and " 1 page " in listed.output
+
+
+def test_estimate_prints_the_cost_without_a_model_call_and_learns_the_speed(
+    tmp_path: Path,
+) -> None:
+    from agents.ingest.estimate import calibrate, endpoint_key
+    from reader.core.settings import load_settings
+    from tests.agents.test_ingest import make_library, responder, write_book
+    from tests.fake_chat import FakeChatModel
+
+    model = FakeChatModel(responder=responder)
+    library = make_library(tmp_path, model)
+    book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=4)
+    shown = CliRunner().invoke(main, ["add", "--estimate", "--json", str(book)],
+                               obj={"library": library})  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    first = json.loads(shown.output)
+    assert model.requests == [] and library.documents() == []  # nothing called, nothing added
+    assert first["pages"] >= 5 and first["calls"] > first["pages"] and first["seconds"] > 0
+    settings = load_settings(home=library.settings.home)
+    calibrate(settings, first["prompt_tokens"], first["completion_tokens"], 2 * first["seconds"])
+    assert endpoint_key(settings).startswith("embedded:")
+    again = json.loads(CliRunner().invoke(main, ["add", "--estimate", "--json", str(book)],
+                                          obj={"library": library}).output)  # fmt: skip
+    assert again["seconds"] == pytest.approx(2 * first["seconds"], rel=0.01)
+    assert again["basis"].startswith("measured")

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.context import GraphContext
+from agents.ingest.estimate import calibrate
 from agents.ingest.graph import graph
 from memory.store import MemoryStore
 from reader.core.errors import NotFoundError, TomeError
@@ -126,4 +127,5 @@ async def ingest_file(
     )
     stats = {**report.model_dump(exclude={"id", "title", "skipped"}), "error": "", "failures": []}
     store.set_status(doc_id, "ready", stats)  # what earlier runs left is cleared
+    calibrate(ctx.settings, usage.prompt_tokens, usage.completion_tokens, usage.seconds)
     return report

@@ -20,6 +20,7 @@ from reader.cli.common import (
 from reader.core.errors import DocumentError
 
 if TYPE_CHECKING:
+    from agents.ingest.estimate import Estimate
     from memory.quality import MemoryHealth
 
 
@@ -110,16 +111,24 @@ def expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print each document's id.")
 @click.option("--title", default=None, help="With FILE `-`: the title of the text read from stdin.")
+@click.option(
+    "--estimate", "only_estimate", is_flag=True,
+    help="Print what adding would cost (pages, calls, tokens, time) and add nothing.",
+)  # fmt: skip
 @click.pass_context
 def add(
-    ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool, title: str | None
-) -> None:
+    ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool, title: str | None,
+    only_estimate: bool,
+) -> None:  # fmt: skip
     """Read FILES into memory: pages, gists and a summary tree (resumes if interrupted). A
     folder adds every supported file in it; `-` reads a text from standard input."""
     from reader.cli.progress import ingest_showing_progress
 
     library = open_library(ctx)
     for path in expand(tuple(_from_stdin(ctx, title) if f == Path("-") else f for f in files)):
+        if only_estimate:
+            _print_estimate(path, library.estimate(path), as_json)
+            continue
         if as_json:
             report = library.ingest(path)
             keys = ("id", "pages", "gists", "depth", "llm_calls", "prompt_tokens",
@@ -219,6 +228,18 @@ def show(
         _print_health(handle.health())
     if show_tree:
         _print_tree(handle.tree(), 0)
+
+
+def _print_estimate(path: Path, cost: Estimate, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"file": str(path), **cost.model_dump()}))
+        return
+    when = "unknown" if cost.seconds is None else f"about {cost.seconds / 60:.0f} min"
+    click.echo(
+        f"{path}: {count(cost.pages, 'page')}, {count(cost.tokens, 'token')}; about "
+        f"{count(cost.calls, 'model call')}, {cost.prompt_tokens:,} prompt + "
+        f"{cost.completion_tokens:,} completion tokens; time {when} ({cost.basis})"
+    )
 
 
 def _share(value: float | None) -> str:
