@@ -118,6 +118,42 @@ class EpisodicMemory:
             )
         return sorted(summaries, key=lambda summary: summary.last_time, reverse=True)
 
+    def _conversation_ids(self, conversation_id: str) -> list[str]:
+        check_id(conversation_id, "conversation")
+        ids = self.chroma.ids_where("episodes", {"conversation": conversation_id})
+        if not ids:
+            raise NotFoundError(
+                f"no conversation with id {conversation_id!r}; `tome history` lists past "
+                "questions with their conversations"
+            )
+        return ids
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        """Give a conversation a title (kept as `title` in the metadata of its exchanges); an
+        empty title clears it."""
+        ids = self._conversation_ids(conversation_id)
+        title = " ".join(title.split())
+        self._collection.update(ids=ids, metadatas=[{"title": title} for _ in ids])
+        self.chroma.bump_generation()
+
+    def titles(self) -> dict[str, str]:
+        """The title of each conversation that has one (`rename`), by conversation id."""
+        found = self._collection.get(include=["metadatas"])
+        titled: dict[str, tuple[float, str]] = {}
+        for meta in found["metadatas"]:
+            title = meta.get("title") or ""
+            seen = titled.get(meta["conversation"])
+            if title and (seen is None or meta["time"] >= seen[0]):
+                titled[meta["conversation"]] = (meta["time"], title)
+        return {conversation: title for conversation, (_, title) in titled.items()}
+
+    def remove_conversation(self, conversation_id: str) -> int:
+        """Forget every exchange of a conversation; returns how many there were."""
+        ids = self._conversation_ids(conversation_id)
+        self.chroma.delete_ids("episodes", ids)
+        self.chroma.bump_generation()
+        return len(ids)
+
     def search(
         self,
         query: str,

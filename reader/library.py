@@ -275,6 +275,25 @@ class Library:
         """The exchanges of one conversation, oldest first."""
         return self.store.episodes.conversation(conversation_id)
 
+    def conversation_titles(self) -> dict[str, str]:
+        """The titles given to conversations (`rename_conversation`), by conversation id."""
+        return self.store.episodes.titles()
+
+    def rename_conversation(self, conversation_id: str, title: str) -> None:
+        """Give a conversation a title; an empty title clears it."""
+        self.store.episodes.rename(conversation_id, title)
+
+    def remove_conversation(self, conversation_id: str) -> int:
+        """Forget a conversation's exchanges; returns how many there were."""
+        return self.store.episodes.remove_conversation(conversation_id)
+
+    @staticmethod
+    def supported_formats() -> dict[str, str]:
+        """The file suffixes `add` reads (lower case, with the dot), each with its format."""
+        from reader.documents import FORMATS
+
+        return dict(FORMATS)
+
     def model_name(self) -> str:
         """The name of the model answering (asking the server when none is configured)."""
         model = self.run(self.amodel())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from tui.screens.chat import ChatScreen
 from tui.screens.library import LibraryScreen
@@ -34,6 +36,16 @@ class TomeApp(App[None]):
         self.push_screen(LibraryScreen())
         if self.initial_document:
             self.open_chat(self.initial_document, self.initial_title)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): Textual's commands, and on a chat its export."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, ChatScreen):
+            yield SystemCommand(
+                "Export conversation",
+                "Write this conversation as Markdown under the data directory (ctrl+e)",
+                screen.action_export,
+            )
 
     def open_chat(self, doc_id: str, title: str = "") -> None:
         self.push_screen(ChatScreen(doc_id, title))

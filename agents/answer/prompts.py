@@ -7,7 +7,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from agents.fences import fence_page
+from agents.fences import fence_page, fenced_text
 
 SYSTEM = (
     "You answer questions about a document. Text inside <page>, <summary> and <note> tags is "
@@ -66,7 +66,8 @@ def messages(prompt: str) -> list[dict[str, str]]:
 
 
 def history_block(history: str) -> str:
-    return f"{history.strip()}\n\n" if history.strip() else ""
+    """Earlier turns: past answers may quote the document, so its fence tags are defused."""
+    return f"{fenced_text(history.strip())}\n\n" if history.strip() else ""
 
 
 def answer_messages(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agents.answer.prompts import history_block, messages
-from agents.fences import fence_page
+from agents.fences import fence, fence_page
 
 CHOOSE = """{history}{notes}The parts of {where}, in order{marked}:
 {parts}
@@ -34,7 +34,10 @@ class PageReply(BaseModel):
 
 
 def _notes(notes: list[str]) -> str:
-    return "Notes so far:\n" + "\n".join(f"- {n}" for n in notes) + "\n\n" if notes else ""
+    """The walk's working memory; it quotes summaries, so it is fenced as data."""
+    if not notes:
+        return ""
+    return "Notes so far:\n" + fence("note", "\n".join(f"- {n}" for n in notes)) + "\n\n"
 
 
 def choose_messages(

@@ -8,6 +8,7 @@ handlers touch the widgets.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -20,24 +21,42 @@ from textual.widgets import Footer, Header, Static
 
 from reader.core.errors import TomeError
 from reader.library import strategy_names
+from tui.export import conversation_markdown, export_path
 from tui.widgets.citations import CitationsPanel, CitedPassage
 from tui.widgets.message import ChatMessage, Thinking
 from tui.widgets.prompt import PromptBar
 
 if TYPE_CHECKING:
-    from reader.core.types import Answer, Episode
+    from pathlib import Path
+
+    from reader.core.types import Answer, Citation, Episode
     from reader.library import Library
 
 
-def cited_passages(library: Library, answer_citations: list) -> list[CitedPassage]:
+def cited_passages(library: Library, answer_citations: list[Citation]) -> list[CitedPassage]:
     """Blocking: fetch each cited page and cut the text around the quote."""
-    store = library.store
-    pages = {p.id: p for p in store.pages_by_id(list({c.page for c in answer_citations}))}
+    return passages_of(library, [answer_citations])[0]
+
+
+def passages_of(library: Library, answers: list[list[Citation]]) -> list[list[CitedPassage]]:
+    """Blocking: the cited passages of several answers, their pages fetched at once."""
+    wanted = list({c.page for citations in answers for c in citations})
+    pages = {p.id: p for p in library.store.pages_by_id(wanted)}
     return [
-        CitedPassage.from_page(i, c, pages[c.page])
-        for i, c in enumerate(answer_citations, 1)
-        if c.page in pages
-    ]
+        [CitedPassage.from_page(i, c, pages[c.page]) for i, c in enumerate(citations, 1)
+         if c.page in pages]
+        for citations in answers
+    ]  # fmt: skip
+
+
+def write_export(library: Library, conversation: str) -> Path:
+    """Blocking: write the conversation as Markdown under the data directory; returns the path."""
+    episodes = library.conversation(conversation)
+    title = library.conversation_titles().get(conversation, "")
+    path = export_path(library.settings.ensure_home(), conversation)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(conversation_markdown(conversation, episodes, title), encoding="utf-8")
+    return path
 
 
 class ChatScreen(Screen):
@@ -46,42 +65,57 @@ class ChatScreen(Screen):
         Binding("ctrl+r", "conversations", "Conversations"),
         Binding("ctrl+n", "new_conversation", "New chat"),
         Binding("ctrl+x", "cancel", "Cancel answer"),
+        # priority: the question box would take ctrl+e (end of line; the End key still does it)
+        Binding("ctrl+e", "export", "Export", priority=True),
         Binding("escape", "back", "Back"),
     ]
 
+    @dataclass
     class Started(Message):
-        def __init__(self, question: str, strategy: str) -> None:
-            super().__init__()
-            self.question = question
-            self.strategy = strategy
+        question: str
+        strategy: str
 
+    @dataclass
     class Streamed(Message):
         """A piece of the answer's text, as the model writes it."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
+    @dataclass
     class Complete(Message):
-        def __init__(self, answer: Answer, passages: list[CitedPassage]) -> None:
-            super().__init__()
-            self.answer = answer
-            self.passages = passages
+        answer: Answer
+        passages: list[CitedPassage]
+        question: str = ""
 
+    @dataclass
     class Failed(Message):
-        def __init__(self, question: str, error: TomeError) -> None:
-            super().__init__()
-            self.question = question
-            self.error = error
+        question: str
+        error: TomeError
 
     def __init__(self, doc_id: str, title: str = "") -> None:
         super().__init__()
         self.doc_id = doc_id
         self.doc_title = title or doc_id[:12]
         self.conversation: str | None = None
-        self.busy = False
+        self._busy = False
         self._asked: ChatMessage | None = None  # the question being answered
         self._streaming: ChatMessage | None = None  # the answer as it streams in
+        self.selected: ChatMessage | None = None  # the answer whose citations are shown
+
+    @property
+    def busy(self) -> bool:
+        """An answer is being worked out (the footer offers to cancel it only then)."""
+        return self._busy
+
+    @busy.setter
+    def busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.busy
+        return True
 
     @property
     def library(self) -> Library:
@@ -138,7 +172,7 @@ class ChatScreen(Screen):
         except Exception as exc:  # keep the app alive; show what went wrong
             self.post_message(self.Failed(question, TomeError(f"unexpected error: {exc!r}")))
             return
-        self.post_message(self.Complete(answer, passages))
+        self.post_message(self.Complete(answer, passages, question))
 
     def on_chat_screen_started(self, event: Started) -> None:
         self.busy = True
@@ -175,11 +209,12 @@ class ChatScreen(Screen):
         self.query_one(PromptBar).input.value = ""
         messages = self.query_one("#messages", VerticalScroll)
         # the finished answer (cleaned text, cost, trace) takes the streamed draft's place
-        messages.mount(ChatMessage.from_answer(event.answer), after=streamed)
+        answer = ChatMessage.from_answer(event.answer, event.passages, event.question)
+        messages.mount(answer, after=streamed)
         if streamed is not None:
             streamed.remove()
         messages.scroll_end(animate=False)
-        self.query_one(CitationsPanel).show(event.passages)
+        self.show_citations_of(answer)
 
     def on_chat_screen_failed(self, event: Failed) -> None:
         streamed = self._done()
@@ -196,12 +231,37 @@ class ChatScreen(Screen):
         if self.busy:
             self.workers.cancel_group(self, "answer")
 
+    # -- earlier answers ------------------------------------------------------------------------
+
+    def show_citations_of(self, answer: ChatMessage | None) -> None:
+        """Show `answer`'s citations (none: the empty panel) and mark it as the one shown."""
+        if self.selected is not None:
+            self.selected.remove_class("-selected")
+        self.selected = answer
+        panel = self.query_one(CitationsPanel)
+        if answer is None:
+            panel.show([])
+            return
+        answer.add_class("-selected")
+        panel.show(answer.passages, answer.question)
+
+    @on(ChatMessage.Selected)
+    def _answer_selected(self, event: ChatMessage.Selected) -> None:
+        if event.message.is_answer and event.message is not self.selected:
+            self.show_citations_of(event.message)
+
+    @on(ChatMessage.Clicked)
+    def _message_clicked(self, event: ChatMessage.Clicked) -> None:
+        # typing goes on in the question box after a click or an opened trace
+        self.query_one(PromptBar).input.focus()
+
     # -- conversations --------------------------------------------------------------------------
 
     def action_new_conversation(self) -> None:
         if self.busy:
             return
         self.conversation = None
+        self.selected = None
         self.query_one("#messages", VerticalScroll).remove_children()
         self.query_one(CitationsPanel).show([])
         self._refresh_status()
@@ -213,36 +273,69 @@ class ChatScreen(Screen):
             self.notify("wait for the answer first", severity="warning")
             return
 
+        picker = ConversationsScreen(self.doc_id)
+
         def chosen(conversation: str | None) -> None:
+            if self.conversation in picker.removed:
+                self.action_new_conversation()
             if conversation:
                 self.resume(conversation)
 
-        self.app.push_screen(ConversationsScreen(self.doc_id), chosen)
+        self.app.push_screen(picker, chosen)
 
     @work(exclusive=True, group="history")
     async def resume(self, conversation: str) -> None:
         try:
             episodes = await asyncio.to_thread(self.library.conversation, conversation)
-            last = episodes[-1].citations if episodes else []
-            passages = await asyncio.to_thread(cited_passages, self.library, last)
+            cited = [episode.citations for episode in episodes]
+            passages = await asyncio.to_thread(passages_of, self.library, cited)
         except TomeError as exc:
             self.notify(exc.message, severity="error")
             return
-        self.show_history(conversation, episodes)
-        self.query_one(CitationsPanel).show(passages)
+        self.show_history(conversation, episodes, passages)
 
-    def show_history(self, conversation: str, episodes: list[Episode]) -> None:
+    def show_history(
+        self,
+        conversation: str,
+        episodes: list[Episode],
+        passages: list[list[CitedPassage]] | None = None,
+    ) -> None:
         self.conversation = conversation
+        self.selected = None
         self._refresh_status()
         messages = self.query_one("#messages", VerticalScroll)
         messages.remove_children()
-        for episode in episodes:
+        answers = []
+        for i, episode in enumerate(episodes):
             messages.mount(ChatMessage("user", episode.question))
-            cited = len(episode.citations)
-            messages.mount(
-                ChatMessage("tome", episode.answer, "earlier answer", cited, episode.trace)
-            )
+            answer = ChatMessage(
+                "tome", episode.answer, "earlier answer", len(episode.citations), episode.trace,
+                passages=passages[i] if passages else [], question=episode.question,
+            )  # fmt: skip
+            answers.append(answer)
+            messages.mount(answer)
         messages.scroll_end(animate=False)
+        self.show_citations_of(answers[-1] if answers else None)
+
+    # -- export ---------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        if self.conversation is None:
+            self.notify("nothing to export yet: ask a question first", severity="warning")
+            return
+        self.export(self.conversation)
+
+    @work(exclusive=True, group="export")
+    async def export(self, conversation: str) -> None:
+        try:
+            path = await asyncio.to_thread(write_export, self.library, conversation)
+        except TomeError as exc:
+            self.notify(exc.message, title="Could not export", severity="error")
+            return
+        except OSError as exc:
+            self.notify(f"{exc.strerror or exc}", title="Could not export", severity="error")
+            return
+        self.notify(str(path), title="Conversation exported")
 
     # -- navigation -----------------------------------------------------------------------------
 

@@ -1,10 +1,13 @@
-"""The library screen: the documents with their status and size; `a` adds a file by path (ingestion
-runs in a worker and feeds a progress bar); enter opens the chat on the selected document."""
+"""The library screen: the documents with their status and size; `a` adds a file by path and `f`
+picks one from a directory tree (ingestion runs in a worker and feeds a progress bar); `d`
+deletes the selected document after a confirmation; enter opens the chat on it."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -29,7 +32,10 @@ if TYPE_CHECKING:
     from reader.library import Library
 
 
-HELP = "enter chats about the document · a adds a file · ctrl+t shows its summary tree"
+HELP = (
+    "enter chats about the document · a adds a file by path · f picks one · d deletes the "
+    "document · ctrl+t shows its summary tree"
+)
 COLUMNS = ("id", "title", "status", "pages", "tokens", "tree depth", "format", "added")
 
 
@@ -51,34 +57,34 @@ def document_row(record: DocumentRecord) -> tuple[str, ...]:
 class LibraryScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add file"),
+        Binding("f", "pick", "Pick file"),
         Binding("enter", "open", "Chat", show=True),
+        Binding("d,delete", "delete", "Delete"),
         Binding("ctrl+t", "tree", "Tree"),
         Binding("g", "refresh", "Refresh"),
         Binding("escape", "cancel_add", "Cancel", show=False),
     ]
 
+    @dataclass
     class Progress(Message):
         """An ingestion event (`reader.core.events`), posted from the add worker."""
 
-        def __init__(self, event: IngestEvent) -> None:
-            super().__init__()
-            self.event = event
+        event: IngestEvent
 
+    @dataclass
     class Added(Message):
-        def __init__(self, doc_id: str) -> None:
-            super().__init__()
-            self.doc_id = doc_id
+        doc_id: str
 
+    @dataclass
     class AddFailed(Message):
-        def __init__(self, path: str, error: TomeError) -> None:
-            super().__init__()
-            self.path = path
-            self.error = error
+        path: str
+        error: TomeError
 
     def __init__(self) -> None:
         super().__init__()
         self.records: dict[str, DocumentRecord] = {}
         self.adding = False
+        self.browse_from = Path.cwd()  # where the file picker opens: then the last pick's folder
 
     @property
     def library(self) -> Library:
@@ -153,6 +159,38 @@ class LibraryScreen(Screen):
             return
         self.app.open_chat(record.id, record.title)  # type: ignore[attr-defined]
 
+    # -- deleting -------------------------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        from tui.screens.dialogs import ConfirmScreen
+
+        record = self.selected()
+        if record is None:
+            return
+        if self.adding:
+            self.notify("wait until the file being added is ready", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete_document(record.id, record.title)
+
+        question = (
+            f"Delete “{record.title}” ({record.id[:12]})?\n\nIts pages, summary tree and the "
+            "questions asked about it are forgotten; the file itself stays."
+        )
+        self.app.push_screen(ConfirmScreen(question), confirmed)
+
+    @work(exclusive=True, group="delete")
+    async def delete_document(self, doc_id: str, title: str) -> None:
+        try:
+            await asyncio.to_thread(self.library.remove, doc_id)
+        except TomeError as exc:
+            self.notify(exc.message, title=f"Could not delete {title}", severity="error")
+            return
+        self.notify(f"{title} deleted", title="Deleted")
+        self.refresh_documents()
+
     def action_tree(self) -> None:
         from tui.screens.tree import TreeScreen
 
@@ -180,13 +218,36 @@ class LibraryScreen(Screen):
     def _path_submitted(self, event: Input.Submitted) -> None:
         path = event.value.strip()
         if path and not self.adding:
-            self.adding = True
-            event.input.disabled = True
-            bar = self.query_one("#add-progress", ProgressBar)
-            bar.update(total=None, progress=0)
-            bar.display = True
-            self.query_one("#add-status", Static).update(f"reading {path}…")
-            self.add_file(path)
+            self.start_add(path)
+
+    def start_add(self, path: str) -> None:
+        """Show the add box with `path` and ingest it in a worker."""
+        self.adding = True
+        box = self.query_one("#add-box")
+        box.display = True
+        path_input = self.query_one("#add-path", Input)
+        path_input.value = path
+        path_input.disabled = True
+        bar = self.query_one("#add-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.query_one("#add-status", Static).update(f"reading {path}…")
+        self.add_file(path)
+
+    def action_pick(self) -> None:
+        from tui.screens.picker import FilePickerScreen
+
+        if self.adding:
+            self.notify("already adding a file", severity="warning")
+            return
+
+        def picked(path: Path | None) -> None:
+            if path is not None and not self.adding:
+                self.browse_from = path.parent
+                self.start_add(str(path))
+
+        suffixes = list(self.library.supported_formats())
+        self.app.push_screen(FilePickerScreen(self.browse_from, suffixes), picked)
 
     @work(exclusive=True, group="add")
     async def add_file(self, path: str) -> None:

@@ -64,14 +64,22 @@ def _squeeze(text: str) -> str:
 
 
 class CitationsPanel(VerticalScroll):
-    """Shows the citations of the latest answer, under a title."""
+    """Shows the citations of one answer (the latest, or the one selected), under a title and
+    the question it answered."""
 
     def compose(self) -> ComposeResult:
         yield Static("Citations", classes="panel-title")
+        yield Static("", classes="cited-question")
         yield Static("Citations appear here.", classes="empty")
 
-    def show(self, passages: list[CitedPassage]) -> None:
+    def on_mount(self) -> None:
+        self.query_one(".cited-question").display = False
+
+    def show(self, passages: list[CitedPassage], question: str = "") -> None:
         self.query(".citation, .empty").remove()
+        heading = self.query_one(".cited-question", Static)
+        heading.update(Text("for: " + " ".join(question.split())) if question else "")
+        heading.display = bool(question)
         if not passages:
             self.mount(Static("No citations for this answer.", classes="empty"))
             return

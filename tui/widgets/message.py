@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Collapsible, LoadingIndicator, Static
 
 if TYPE_CHECKING:
     from reader.core.types import Answer
+    from tui.widgets.citations import CitedPassage
 
 
 def plural(count: int, noun: str) -> str:
@@ -25,13 +30,51 @@ def cost_line(answer: Answer) -> str:
     )
 
 
+FIELD_CHARS = 60  # a field's value is cut to this many characters
+LIST_ITEMS = 6  # a list shows this many items, then how many more
+
+
+def short(value: Any, width: int = FIELD_CHARS) -> str:
+    """A trace value for people: words for scalars, comma-separated lists (nested ones in
+    parentheses), `(key=value, …)` for mappings; never a Python repr; cut to `width`."""
+    text = _readable(value)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _readable(value: Any, nested: bool = False) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int | str):
+        return " ".join(str(value).split())
+    if isinstance(value, Mapping):
+        pairs = ", ".join(f"{_key(k)}={_readable(v, True)}" for k, v in value.items())
+        return f"({pairs})" if pairs else "none"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+        if not items:
+            return "none"
+        inner = ", ".join(_readable(item, True) for item in items[:LIST_ITEMS])
+        if len(items) > LIST_ITEMS:
+            inner += f", +{len(items) - LIST_ITEMS} more"
+        return f"({inner})" if nested else inner
+    return " ".join(str(value).split())
+
+
+def _key(key: Any) -> str:
+    return " ".join(str(key).split())
+
+
 def trace_lines(trace: list[dict[str, Any]]) -> str:
     """One line per trace step: its name, then its other fields, short."""
     lines = []
     for entry in trace:
-        step = entry.get("step", "?")
-        rest = " ".join(f"{k}={str(v)[:60]}" for k, v in entry.items() if k != "step")
-        lines.append(f"{step}: {rest}" if rest else str(step))
+        step = short(entry.get("step", "?"))
+        rest = " · ".join(f"{_key(k)}={short(v)}" for k, v in entry.items() if k != "step")
+        lines.append(f"{step}: {rest}" if rest else step)
     return "\n".join(lines)
 
 
@@ -39,8 +82,23 @@ STREAM_CURSOR = "▍"
 
 
 class ChatMessage(Vertical):
-    """A question (`role="user"`) or an answer (`role="tome"`); `meta` is the cost line. A
-    `streaming` answer grows with `append` until the finished one replaces it."""
+    """A question (`role="user"`) or an answer (`role="tome"`); `meta` is the cost line and
+    `passages` the answer's citations. A `streaming` answer grows with `append` until the
+    finished one replaces it. A finished answer can take the focus: focusing or clicking it posts
+    `Selected` (to show its citations); any click on a message, or opening or closing its trace,
+    posts `Clicked` (to give the focus back to the question box)."""
+
+    @dataclass
+    class Selected(Message):
+        """An answer was focused or clicked: its citations are wanted."""
+
+        message: ChatMessage
+
+    @dataclass
+    class Clicked(Message):
+        """The user clicked a message, or opened or closed its trace."""
+
+        message: ChatMessage
 
     def __init__(
         self,
@@ -50,6 +108,8 @@ class ChatMessage(Vertical):
         citations: int = 0,
         trace: list[dict[str, Any]] | None = None,
         *,
+        passages: list[CitedPassage] | None = None,
+        question: str = "",
         streaming: bool = False,
     ) -> None:
         super().__init__(classes=f"message {role}" + (" streaming" if streaming else ""))
@@ -58,7 +118,29 @@ class ChatMessage(Vertical):
         self.meta = meta
         self.citations = citations
         self.trace = trace or []
+        self.passages = passages or []
+        self.question = question
         self.streaming = streaming
+        self.can_focus = role == "tome" and not streaming
+
+    @property
+    def is_answer(self) -> bool:
+        return self.role == "tome" and not self.streaming
+
+    def on_focus(self, event: events.Focus) -> None:
+        self.post_message(self.Selected(self))
+
+    def on_click(self, event: events.Click) -> None:
+        if self.is_answer:
+            self.post_message(self.Selected(self))
+        self.post_message(self.Clicked(self))
+
+    @on(Collapsible.Toggled)
+    def _trace_toggled(self, event: Collapsible.Toggled) -> None:
+        event.stop()
+        if self.is_answer:
+            self.post_message(self.Selected(self))
+        self.post_message(self.Clicked(self))
 
     def _body(self) -> Text:
         body = Text(self.text)
@@ -84,8 +166,13 @@ class ChatMessage(Vertical):
                 yield Static(Text(trace_lines(self.trace)), classes="trace-text")
 
     @classmethod
-    def from_answer(cls, answer: Answer) -> ChatMessage:
-        return cls("tome", answer.text, cost_line(answer), len(answer.citations), answer.trace)
+    def from_answer(
+        cls, answer: Answer, passages: list[CitedPassage] | None = None, question: str = ""
+    ) -> ChatMessage:
+        return cls(
+            "tome", answer.text, cost_line(answer), len(answer.citations), answer.trace,
+            passages=passages, question=question,
+        )  # fmt: skip
 
 
 class Thinking(Vertical):
