@@ -323,6 +323,8 @@ async def abatch(
     `shard=(K, N)`); see the module docstring."""
     started = time.perf_counter()
     questions_path, out_path = questions_path.expanduser(), out_path.expanduser()
+    if questions_path.is_dir():
+        raise DocumentError(f"{questions_path} is a directory; pass a JSONL file of questions")
     if not questions_path.is_file():
         raise DocumentError(f"{questions_path} does not exist; check the path")
     if out_path.exists() and out_path.resolve() == questions_path.resolve():

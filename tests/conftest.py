@@ -22,3 +22,17 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"evaluation data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The bad-input suite's count (issue: at least 40 cases, each one line and exit code 2)."""
+    cases = [
+        r
+        for r in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+        if r.nodeid.startswith("tests/test_bad_input.py") and r.when == "call"
+    ]
+    if cases:
+        passed = sum(r.passed for r in cases)
+        terminalreporter.write_line(
+            f"bad-input suite: {passed} of {len(cases)} cases one line, exit 2"
+        )

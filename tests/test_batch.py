@@ -226,7 +226,7 @@ def test_cli_help_summary_and_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(main, [*args, "--json", "--quiet"], obj={"library": library})
     assert result.exit_code == 0
     assert json.loads(result.stdout) | {"seconds": 0} == {
-        "answered": 0, "skipped": 1, "malformed": 0, "failed": 0, "ingested": [],
+        "answered": 0, "skipped": 1, "other_shard": 0, "malformed": 0, "failed": 0, "ingested": [],
         "problems": [], "seconds": 0, "output": str(tmp_path / "out.jsonl"), "ok": True,
     }  # fmt: skip
 

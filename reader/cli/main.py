@@ -5,6 +5,7 @@ A `TomeError` becomes one line on stderr and exit code 2; `--debug` shows the tr
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,30 @@ from reader.core.errors import TomeError
 
 
 class TomeGroup(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Usage errors as one line too: `Error: …; see tome CMD --help`, exit code 2."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        try:
+            # non-standalone, click returns ctx.exit's code instead of exiting with it
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+            sys.exit(code if isinstance(code, int) else 0)
+        except click.exceptions.NoArgsIsHelpError as exc:  # plain `tome`: the help, as usual
+            click.echo(exc.format_message())
+            sys.exit(0)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "tome"
+            click.echo(f"Error: {exc.format_message().rstrip('.')}; see `{where} --help`", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Error: aborted", err=True)
+            sys.exit(1)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
