@@ -26,14 +26,26 @@ embedding server would, so the CPU cost of embedding is out of the figures.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadkit import Run, Stub, make_document, make_questions, stub_server, tome, tome_env
+from loadkit import (
+    Run,
+    Stub,
+    in_flight_strip,
+    make_document,
+    make_questions,
+    stub_server,
+    tome,
+    tome_env,
+)
+
+STEADY = "steady (all slots first to last busy)"
 
 
 @dataclass
@@ -44,7 +56,9 @@ class Busy:
     run: Run
     stats: dict[str, Any]
     slots: int
+    timeline: list[tuple[float, float]]
     detail: str = ""
+    extra: list[str] = field(default_factory=list)
 
     def busy(self, n: int) -> float:
         return float(self.stats["busy_seconds"].get(str(n), 0.0))
@@ -72,45 +86,73 @@ class Busy:
         return [
             ("start-up (launch to first request)", s["first_start"] - run.started),
             ("ramp (first request to all slots busy)", full_first - s["first_start"]),
-            ("steady (all slots first to last busy)", full_last - full_first),
+            (STEADY, full_last - full_first),
             ("tail (all slots last busy to last reply)", s["last_end"] - full_last),
             ("exit (last reply to process exit)", run.ended - s["last_end"]),
         ]
 
     def report(self) -> None:
-        s, run, full = self.stats, self.run, self.busy(self.slots)
+        s, run, slots = self.stats, self.run, self.slots
+        full, span = self.busy(slots), max(self.span, 1e-9)
         print(f"\n== {self.name}: {self.detail}")
         if run.returncode != 0:
             print(f"   exit code {run.returncode}: {run.stderr[-600:]}")
-        print(f"   requests served       {s['served']}, max in flight {s['max_in_flight']}, "
-              f"max queued {s['max_queued']}")  # fmt: skip
-        print(f"   wall / ideal          {run.seconds:.1f} s / {self.ideal:.1f} s = "
-              f"{run.seconds / self.ideal:.2f}  (ideal = {s['work_seconds']:.1f} s of work "
-              f"/ {self.slots})")  # fmt: skip
-        print(f"   at {self.slots} in flight       {full:.1f} s = {full / run.seconds:.1%} of wall, "
-              f"{full / max(self.span, 1e-9):.1%} of the span first request to last reply "
-              f"({self.span:.1f} s)")  # fmt: skip
-        print(f"   tome's CPU time       {run.cpu_seconds:.1f} s = {run.cpu_seconds / run.seconds:.0%}"
-              f" of wall, {1000 * run.cpu_seconds / max(1, s['served']):.0f} ms a request")  # fmt: skip
+        served = f"{s['served']}, max in flight {s['max_in_flight']}"
+        print(f"   requests served       {served}, max queued {s['max_queued']}")
+        ideal = f"{s['work_seconds']:.1f} s of work / {slots}"
+        ratio = run.seconds / self.ideal
+        print(f"   wall / ideal          {run.seconds:.1f} / {self.ideal:.1f} s = {ratio:.2f}")
+        print(f"                         (ideal = {ideal}); span / ideal {span / self.ideal:.2f}")
+        print(f"   at {slots} in flight       {full:.1f} s = {full / run.seconds:.1%} of wall,")
+        print(f"                         {full / span:.1%} of the span ({span:.1f} s, first "
+              "request to last reply)")  # fmt: skip
+        cpu = run.cpu_seconds
+        per = 1000 * cpu / max(1, s["served"])
+        print(f"   tome's CPU time       {cpu:.1f} s = {cpu / run.seconds:.0%} of wall, "
+              f"{per:.0f} ms a request")  # fmt: skip
         print(f"   mean in flight        {self.mean_in_flight(run.seconds):.1f} over wall, "
-              f"{self.mean_in_flight(self.span):.1f} over the span")  # fmt: skip
-        steady = dict(self.phases()).get("steady (all slots first to last busy)", 0.0)
+              f"{self.mean_in_flight(span):.1f} over the span")  # fmt: skip
+        for line in self.extra:
+            print(f"   {line}")
+        self.report_phases()
+        if s["embedding_requests"]:
+            texts = s["embedding_inputs"]
+            print(f"   embedding requests    {s['embedding_requests']} ({texts} texts)")
+
+    def report_phases(self) -> None:
+        s, run, full = self.stats, self.run, self.busy(self.slots)
         for phase, seconds in self.phases():
             print(f"   {phase:<42} {seconds:6.1f} s")
+        steady = dict(self.phases()).get(STEADY, 0.0)
         if steady:
             print(f"   share at {self.slots} in the steady phase: {full / steady:.1%}")
-        hist = ", ".join(
-            f"{n}: {sec:.1f}" for n, sec in sorted(
-                ((int(k), v) for k, v in s["busy_seconds"].items()), reverse=True
-            ) if sec >= 0.05
-        )  # fmt: skip
+        busy = sorted(((int(k), v) for k, v in s["busy_seconds"].items()), reverse=True)
+        hist = ", ".join(f"{n}: {sec:.1f}" for n, sec in busy if sec >= 0.05)
         print(f"   seconds by in-flight  {hist}")
+        strip = in_flight_strip(self.timeline, run.started, run.ended)
+        print(f"   in flight, launch to exit, {run.seconds / len(strip):.1f} s a column:")
+        print("   " + " ".join(f"{v:2.0f}" for v in strip))
+
+
+def per_question(answers: Path) -> list[str]:
+    """Each answer's seconds against its LLM seconds (from the answers file): the rest is tome's
+    own time per question, when a question's worker has no call in flight."""
+    records = [json.loads(line) for line in answers.read_text().splitlines() if line.strip()]
+    if not records:
+        return []
+    seconds = sum(r["seconds"] for r in records) / len(records)
+    llm = sum(r["llm_seconds"] for r in records) / len(records)
+    return [
+        f"a question            {seconds:.2f} s, in model calls {llm:.2f} s, "
+        f"the rest {seconds - llm:.2f} s ({(seconds - llm) / seconds:.0%}; waiting for the",
+        "                      client's slot counts in the rest)",
+    ]
 
 
 def measure(name: str, stub: Stub, args: list[str], env: dict[str, str], slots: int) -> Busy:
     stub.reset()
     run = tome(args, env)
-    return Busy(name, run, stub.stats(), slots)
+    return Busy(name, run, stub.stats(), slots, stub.timeline())
 
 
 def bench_batch(opts: argparse.Namespace, stub: Stub, work: Path, extra: dict[str, str]) -> Busy:
@@ -127,6 +169,7 @@ def bench_batch(opts: argparse.Namespace, stub: Stub, work: Path, extra: dict[st
     if opts.batch_concurrency:
         args += ["--concurrency", str(opts.batch_concurrency)]
     result = measure("tome batch", stub, args, env, opts.slots)
+    result.extra = per_question(work / "answers.jsonl")
     out = result.run.output
     calls = result.stats["served"]
     result.detail = (
@@ -158,10 +201,14 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=16)
     parser.add_argument("--prefill-tps", type=float, default=5000.0)
     parser.add_argument("--decode-tps", type=float, default=60.0)
-    parser.add_argument("--batch-concurrency", type=int, default=None,
-                        help="tome batch --concurrency (default: llm.concurrency = slots)")  # fmt: skip
-    parser.add_argument("--stub-embeddings", action="store_true",
-                        help="embed with the stub's /v1/embeddings, not the local MiniLM")  # fmt: skip
+    parser.add_argument(
+        "--batch-concurrency", type=int, default=None, help="tome batch --concurrency (default: "
+        "llm.concurrency, which is --slots)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--stub-embeddings", action="store_true",
+        help="embed with the stub's /v1/embeddings, not the local MiniLM",
+    )  # fmt: skip
     parser.add_argument("--only", choices=["batch", "add"], default=None)
     opts = parser.parse_args()
 

@@ -107,6 +107,10 @@ class Stub:
         with urllib.request.urlopen(f"{self.base_url}/stats", timeout=10) as response:
             return json.loads(response.read())
 
+    def timeline(self) -> list[tuple[float, float]]:
+        with urllib.request.urlopen(f"{self.base_url}/timeline", timeout=30) as response:
+            return [tuple(pair) for pair in json.loads(response.read())["intervals"]]
+
     def reset(self) -> dict[str, Any]:
         request = urllib.request.Request(f"{self.base_url}/stats/reset", b"{}", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -137,6 +141,19 @@ def chroma_server(work: Path) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}"
         wait_for_url(f"{url}/api/v2/heartbeat", process, log)
         yield url
+
+
+def in_flight_strip(
+    intervals: list[tuple[float, float]], start: float, end: float, buckets: int = 30
+) -> list[float]:
+    """The mean number of requests in flight in each of `buckets` equal parts of [start, end]."""
+    width = max(end - start, 1e-9) / buckets
+    strip = [0.0] * buckets
+    for began, ended in intervals:
+        for k in range(buckets):
+            lo, hi = start + k * width, start + (k + 1) * width
+            strip[k] += max(0.0, min(hi, ended) - max(lo, began)) / width
+    return strip
 
 
 # -- tome -----------------------------------------------------------------------------------------
@@ -180,7 +197,12 @@ def tome(args: list[str], env: dict[str, str], timeout: float = 600.0) -> Run:
     except json.JSONDecodeError:
         output = {"raw": done.stdout[-1000:]}
     return Run(
-        seconds, started_at, time.time(), done.returncode, output, done.stderr[-3000:],
+        seconds,
+        started_at,
+        time.time(),
+        done.returncode,
+        output,
+        done.stderr[-3000:],
         children_cpu() - cpu,
     )
 

@@ -15,7 +15,9 @@ By default it answers at once and serves any number of requests together. As a l
 Endpoints: POST /v1/chat/completions (also `stream: true`), POST /v1/embeddings (a hash vector per
 input, at once, outside the slots: an embedding server beside the model), GET /stats (JSON: the
 seconds spent with each number of chat requests in flight, requests served, total work in
-seconds; a benchmark diffs two readings), POST /stats/reset, any other GET: the model list.
+seconds, when all slots were first and last busy; a benchmark resets it, runs, reads it),
+GET /timeline ((start, end) of every request served since), POST /stats/reset (both), any
+other GET: the model list.
 With --port 0 it picks a free port; the first line printed names the URL.
 """
 
@@ -43,6 +45,8 @@ REPLY = (
 )
 EMBEDDING_DIMENSION = 384
 STREAM_PIECES = 4
+MAX_INTERVALS = 200_000  # (start, end) of the requests served since the last reset, kept for
+# GET /timeline
 
 
 def instance(schema: dict, defs: dict | None = None) -> object:
@@ -115,6 +119,9 @@ class Load:
             self.last_end: float | None = None  # time.time() of the last completion
             self.full_first: float | None = None  # time.time() all slots were first busy
             self.full_last: float | None = None  # time.time() they were last left busy
+            self.intervals: list[tuple[float, float]] = []  # (start, end), time.time()
+            self.embedding_requests = 0
+            self.embedding_inputs = 0
 
     def service_seconds(self, prompt_tokens: int, completion_tokens: int) -> float:
         """How long one request holds its slot."""
@@ -146,10 +153,13 @@ class Load:
             if self.in_flight == self.slots:
                 self.full_first = self.full_first or time.time()
             self._cond.notify_all()  # the next in line may fit too
+        began = time.time()
         try:
             yield
         finally:
             with self._cond:
+                if len(self.intervals) < MAX_INTERVALS:
+                    self.intervals.append((began, time.time()))
                 self._advance()
                 if self.in_flight == self.slots:
                     self.full_last = time.time()
@@ -158,6 +168,15 @@ class Load:
                 self.work += work
                 self.last_end = time.time()
                 self._cond.notify_all()
+
+    def embedded(self, inputs: int) -> None:
+        with self._cond:
+            self.embedding_requests += 1
+            self.embedding_inputs += inputs
+
+    def timeline(self) -> list[tuple[float, float]]:
+        with self._cond:
+            return list(self.intervals)
 
     def stats(self) -> dict[str, Any]:
         with self._cond:
@@ -178,6 +197,8 @@ class Load:
                 "last_end": self.last_end,
                 "full_first": self.full_first,
                 "full_last": self.full_last,
+                "embedding_requests": self.embedding_requests,
+                "embedding_inputs": self.embedding_inputs,
             }
 
 
@@ -226,6 +247,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/").endswith("/stats"):
             self._send(self.server.load.stats())
             return
+        if self.path.rstrip("/").endswith("/timeline"):
+            self._send({"intervals": self.server.load.timeline()})
+            return
         self._send({"object": "list", "data": [{"id": "stub", "object": "model"}]})
 
     def do_POST(self) -> None:
@@ -247,6 +271,7 @@ class Handler(BaseHTTPRequestHandler):
             for i, text in enumerate(inputs)
         ]
         tokens = sum(count_tokens(str(text)) for text in inputs)
+        self.server.load.embedded(len(inputs))
         self._send({"object": "list", "data": data, "model": request.get("model", "stub"),
                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})  # fmt: skip
 
@@ -313,12 +338,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--port", type=int, default=8765, help="0: any free port")
-    parser.add_argument("--slots", type=positive(int), default=None,
-                        help="chat requests served at once (default: unlimited)")  # fmt: skip
-    parser.add_argument("--prefill-tps", type=positive(float), default=None,
-                        help="prompt tokens per second per request (default: instant)")  # fmt: skip
-    parser.add_argument("--decode-tps", type=positive(float), default=None,
-                        help="completion tokens per second per request (default: instant)")  # fmt: skip
+    add = parser.add_argument
+    add("--slots", type=positive(int), help="chat requests served at once (default: unlimited)")
+    add("--prefill-tps", type=positive(float), help="prompt tokens/s a request (default: instant)")
+    add("--decode-tps", type=positive(float), help="reply tokens/s a request (default: instant)")
     args = parser.parse_args()
     server = StubServer(args.port, Load(args.slots, args.prefill_tps, args.decode_tps))
     print(f"stub model server on {server.base_url}", flush=True)

@@ -28,7 +28,11 @@ class PromptBar(Horizontal):
     def compose(self) -> ComposeResult:
         options = [(s, s) for s in self.strategies]
         yield Select(options, value=self.default, allow_blank=False, id="strategy")
-        yield Input(placeholder="Ask a question about the document…", id="prompt")
+        # coming back to the box (after a click elsewhere) must not select the draft: typing
+        # would replace it
+        yield Input(
+            placeholder="Ask a question about the document…", id="prompt", select_on_focus=False
+        )
 
     @property
     def input(self) -> Input:
