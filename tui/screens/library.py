@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 
 HELP = (
-    "enter chats about the document · a adds a file by path · f picks one · d deletes the "
-    "document · ctrl+t shows its summary tree"
+    "enter chats about the document · a adds a file by path, f picks one · d deletes it · "
+    "ctrl+t shows its tree"
 )
 COLUMNS = ("id", "title", "status", "pages", "tokens", "tree depth", "format", "added")
 

@@ -27,14 +27,14 @@ class FilePickerScreen(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
             yield Label(
-                "Pick a file to add · enter opens a folder or adds a file · backspace goes up "
-                "· escape closes",
+                "enter opens a folder or adds the file · backspace goes up · escape closes",
                 id="picker-help",
             )
             yield DocumentTree(self.start, self.suffixes, id="picker-tree")
             yield Label("reads " + " ".join(self.suffixes), id="picker-formats")
 
     def on_mount(self) -> None:
+        self.query_one("#picker-box").border_title = "Add a file"
         self.query_one(DocumentTree).focus()
 
     @on(DirectoryTree.FileSelected)
