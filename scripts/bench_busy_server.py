@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadkit import (
     Run,
     Stub,
+    exit_on_sigterm,
     in_flight_strip,
     make_document,
     make_questions,
@@ -211,6 +212,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--only", choices=["batch", "add"], default=None)
     opts = parser.parse_args()
+    exit_on_sigterm()
 
     work = Path(tempfile.mkdtemp(prefix="tome-bench-busy-"))
     rates = ["--slots", str(opts.slots), "--prefill-tps", str(opts.prefill_tps),

@@ -49,6 +49,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so `finally` blocks stop the processes started."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
+
 def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
     """Stop a process this script started (its own process group: it and its children)."""
     if process.poll() is not None:

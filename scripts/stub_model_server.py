@@ -231,6 +231,9 @@ def pieces(text: str, count: int = STREAM_PIECES) -> list[str]:
 
 class Handler(BaseHTTPRequestHandler):
     server: StubServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as vLLM: a client reuses its connections
+    disable_nagle_algorithm = True  # TCP_NODELAY, as uvicorn: else a reply's body written after
+    # its headers waits ~40 ms for the client's delayed ACK
 
     def log_message(self, *args: object) -> None:
         pass
