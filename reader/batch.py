@@ -329,7 +329,9 @@ async def abatch(
         raise DocumentError(f"{questions_path} does not exist; check the path")
     if out_path.exists() and out_path.resolve() == questions_path.resolve():
         raise ConfigError("the output file is the questions file; write the answers elsewhere")
-    limit = concurrency or library.settings.llm.concurrency
+    # Twice the model's concurrency by default: a question spends part of its time outside
+    # model calls (retrieval, citations, the write), and its slot would idle meanwhile.
+    limit = concurrency or 2 * library.settings.llm.concurrency
     if limit < 1:
         raise ConfigError(f"concurrency must be at least 1, not {limit}")
     run = _Run(library, out_path, on_event)

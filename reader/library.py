@@ -64,6 +64,7 @@ class Library:
         self._store: MemoryStore | None = None
         self._fixed_model = model
         self._models: dict[int, ChatModel] = {}
+        self._opening: dict[int, asyncio.Lock] = {}
         self._runner: asyncio.Runner | None = None
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -85,9 +86,14 @@ class Library:
             return self._fixed_model
         key = id(asyncio.get_running_loop())
         if key not in self._models:
-            from reader.llm.client import open_chat_model
+            # One client per loop even when many first callers arrive at once: each client has
+            # its own concurrency bound, so a second one would break `llm.concurrency`.
+            lock = self._opening.setdefault(key, asyncio.Lock())
+            async with lock:
+                if key not in self._models:
+                    from reader.llm.client import open_chat_model
 
-            self._models[key] = await asyncio.to_thread(open_chat_model, self.settings)
+                    self._models[key] = await asyncio.to_thread(open_chat_model, self.settings)
         return self._models[key]
 
     async def acontext(self) -> GraphContext:

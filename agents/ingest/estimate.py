@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from reader.core.errors import TomeError
 from reader.core.settings import Settings
 from reader.core.types import Page
 
@@ -63,8 +64,11 @@ def calibrate(settings: Settings, prompt: int, completion: int, llm_seconds: flo
         return
     speeds = _speeds(settings)
     speeds[endpoint_key(settings)] = llm_seconds / units
-    path = _speeds_path(settings)
-    path.write_text(json.dumps(speeds, indent=1), encoding="utf-8")
+    try:  # best effort: an estimate is worth no failed add
+        settings.ensure_home()
+        _speeds_path(settings).write_text(json.dumps(speeds, indent=1), encoding="utf-8")
+    except (OSError, TomeError):
+        pass
 
 
 def estimate(pages: list[Page], settings: Settings) -> Estimate:

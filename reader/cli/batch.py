@@ -24,7 +24,7 @@ from reader.cli.common import StrategyChoice, echo_json, open_library
 )
 @click.option(
     "--concurrency", type=click.IntRange(min=1), default=None,
-    help="Questions answered at once (default: llm.concurrency, which also caps model calls).",
+    help="Questions answered at once (default: twice llm.concurrency, which caps model calls).",
 )  # fmt: skip
 @click.option("--quiet", is_flag=True, help="No progress bar (problems are still reported).")
 @click.option(
