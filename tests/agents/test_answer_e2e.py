@@ -15,7 +15,7 @@ from reader.core.settings import load_settings
 from reader.core.tokens import count_tokens
 from reader.library import Library
 
-pytestmark = [pytest.mark.model, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.model, pytest.mark.timeout(1500)]  # the first test ingests (~12 min)
 
 ESSAYS = (
     Path(__file__).resolve().parents[2].parent / "shared" / "data" / "niah" / "PaulGrahamEssays"
