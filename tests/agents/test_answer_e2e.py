@@ -58,6 +58,7 @@ def haystack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library
             mp.delenv(name, raising=False)
         mp.setenv("TOME_HOME", str(home))
         mp.setenv("TOME_ANSWER__RELATED_EPISODES", "0")  # each question on its own
+        mp.setenv("TOME_INGEST__RETRIES", "0")  # these tests are about answers, not the tree
         library = Library(load_settings())
         try:
             report = library.ingest(build_haystack(home / "haystack.txt"))
