@@ -41,7 +41,7 @@ def test_inspect_summary(write) -> None:
     result = CliRunner().invoke(main, ["inspect", str(path)])
     assert result.exit_code == 0
     assert "Guide" in result.output and "format md" in result.output
-    assert "One (1 pages" in result.output
+    assert "One (1 page," in result.output
 
 
 def test_inspect_bad_file_is_one_line(write) -> None:
