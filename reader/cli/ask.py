@@ -15,8 +15,8 @@ from reader.cli.common import (
     open_library,
     wrapped,
 )
-from reader.cli.export import answer_markdown
 from reader.cli.progress import ingest_showing_progress
+from reader.export import answer_markdown
 
 
 @click.command("chat")

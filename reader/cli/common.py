@@ -51,7 +51,7 @@ def wrapped(text: str) -> str:
 
 def record_json(record: Any) -> dict[str, Any]:
     """A document record for JSON output: times as ISO-8601."""
-    from reader.cli.export import iso
+    from reader.export import iso
 
     data = record.model_dump()
     data["created"] = iso(record.created)

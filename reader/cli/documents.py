@@ -208,7 +208,7 @@ def show(
     handle = open_library(ctx).document(document)
     record = handle.record
     if show_tree and fmt != "text":
-        from reader.cli.export import tree_dot, tree_mermaid
+        from reader.export import tree_dot, tree_mermaid
 
         click.echo((tree_mermaid if fmt == "mermaid" else tree_dot)(handle.tree()), nl=False)
         return

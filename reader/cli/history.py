@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from reader.cli.common import complete_documents, echo_json, open_library
-from reader.cli.export import answer_markdown, iso
+from reader.export import answer_markdown, iso
 
 
 @click.command()

@@ -12,7 +12,7 @@ from textual.widgets._collapsible import CollapsibleTitle
 from textual.widgets._footer import FooterKey
 
 from agents.answer.prompts import AnswerReply
-from reader.cli.export import answer_markdown as cli_answer_markdown
+from reader.export import answer_markdown as cli_answer_markdown
 from tests.fake_chat import FakeRequest
 from tests.tui.conftest import NUMBERED, Book
 from tests.tui.test_app import QUESTION, SIZE, ask, notifications, settle, texts

@@ -1,5 +1,6 @@
-"""Answers as Markdown: the question as a heading, the answer, numbered citations with the
-document's title, the page number and the quote."""
+"""Answers as Markdown, for the command line and the TUI alike: the question as a heading,
+the answer, numbered citations with the document's title, the page number and the quote; and
+the summary tree as Mermaid or DOT."""
 
 from __future__ import annotations
 
