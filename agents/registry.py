@@ -36,7 +36,7 @@ FULL = Strategy("full", "baseline", "the document from its start, cut to the win
 BM25 = Strategy("bm25", "baseline", "the top-k pages by BM25, one answer call", bm25_graph)
 RAG = Strategy("rag", "strategy", "the top-k pages by embedding similarity", rag_graph)
 HYBRID = Strategy(
-    "hybrid", "strategy", "the top-k pages by BM25 and embeddings fused (RRF)", hybrid_graph
+    "hybrid", "strategy", "BM25 and embeddings fused (RRF), plus a bridge hop", hybrid_graph
 )
 LOOKUP = Strategy(
     "lookup", "strategy", "ReadAgent: pick pages from the gists and re-read them", lookup_graph

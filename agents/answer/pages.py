@@ -153,15 +153,40 @@ async def final_answer_call(
     )
 
 
+def _cut(page: Page, start: int, end: int) -> Page:
+    lo, hi = max(0, start - page.start), max(0, end - page.start)
+    return page.model_copy(update={"text": page.text[lo:hi], "start": page.start + lo,
+                                   "end": page.start + hi})  # fmt: skip
+
+
+def bridged(pages: list[Page], bridge: dict[str, Any] | None) -> list[Page]:
+    """The pages a prompt shows. With a bridge (agents/answer/seeds.py) whose two pages are both
+    here, only the two passages it joins: given them alone, the 0.5B model joined 2 of 4 planted
+    pairs (and took 10 s, not 60); given the four whole pages around them, 1 of 4. Telling it
+    that both passages mention the bridge phrase changed nothing, so it is not told."""
+    if not bridge:
+        return pages
+    by_id = {p.id: p for p in pages}
+    source, target = by_id.get(bridge["source"]), by_id.get(bridge["page"])
+    if source is None or target is None:
+        return pages
+    shown = [
+        _cut(source, bridge["source_start"], bridge["source_end"]),
+        _cut(target, bridge["start"], bridge["end"]),
+    ]
+    return shown
+
+
 async def answer_from_pages(
     ctx: GraphContext,
     state: AnswerInput,
     pages: list[Page],
     budget: int | None = None,
+    bridge: dict[str, Any] | None = None,
 ) -> tuple[str, list[Evidence], dict[str, Any]]:
     """One model call answering `state`'s question from `pages` (numbered 1..n in the prompt):
     the answer text, the evidence (the page the model named first, then the others) and a trace
-    entry."""
+    entry. With a `bridge` (agents/answer/seeds.py) only its two passages are shown."""
     if not pages:
         emit_answer(state, prompts.NOT_FOUND)
         return prompts.NOT_FOUND, [], {"step": "answer", "pages": []}
@@ -169,6 +194,7 @@ async def answer_from_pages(
     room = window_budget(ctx, ctx.settings.answer.answer_max_tokens)
     budget = min(budget, room) if budget else room
     per_page = max(1, budget // len(pages))  # many pages (whole, full): each cut to its share
+    pages = bridged(pages, bridge)
     numbered = [
         (i + 1, truncate(ctx, p.text, per_page), names.get(p.document, ""))
         for i, p in enumerate(pages)

@@ -8,6 +8,7 @@ import re
 from pydantic import BaseModel, Field
 
 from agents.fences import fence_page, fenced_text
+from reader.core.words import content_words
 
 SYSTEM = (
     "You answer questions about a document. Text inside <page>, <summary> and <note> tags is "
@@ -19,6 +20,10 @@ ANSWER_WORDS = 40
 _SENTENCE_END = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?][\"'”’)]*(?=\s+[A-Z\"“‘'(])"
 )
+_GOES_ON = re.compile(
+    r"(he|she|it|they|his|her|its|their|this|that|these|those|there|then|so|but|and)\b",
+    re.IGNORECASE,
+)
 _NOT_FOUND = re.compile(
     r"does not say|doesn't say|not found|no answer|no information|does not mention|"
     r"not mentioned|^unknown\.?$|^n/?a\.?$",
@@ -26,13 +31,20 @@ _NOT_FOUND = re.compile(
 )
 
 
-def shape_answer(text: str) -> str:
+def shape_answer(text: str, question: str = "") -> str:
     """The answer a user reads: at most two sentences and ANSWER_WORDS words. A small model
-    often pastes a whole passage; the quote belongs in the citation, which is built apart."""
+    often pastes a whole passage; the quote belongs in the citation, which is built apart. A
+    second sentence that neither goes on from the first (a pronoun) nor shares a word with it or
+    with the question is pasted from the page, and dropped."""
     text = " ".join(text.split())
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     if len(ends) >= 2:
         text = text[: ends[1]]
+    if ends:
+        first, second = text[: ends[0]], text[ends[0] :].strip()
+        related = content_words(first) | content_words(question)
+        if second and not _GOES_ON.match(second) and not content_words(second) & related:
+            text = first
     words = text.split()
     if len(words) > ANSWER_WORDS:
         text = " ".join(words[:ANSWER_WORDS]).rstrip(",;:") + " …"

@@ -96,7 +96,7 @@ async def answer_question(
             ],
         }
         result = await run_graph(chosen.strategy, state, ctx, on_text)
-        text = shape_answer(result.get("answer") or "")
+        text = shape_answer(result.get("answer") or "", question)
         # nothing found: no page supports "does not say"
         evidence = [] if is_not_found(text) else result.get("evidence") or []
         ids = list(dict.fromkeys(p for item in evidence for p in item.pages))

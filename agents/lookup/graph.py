@@ -15,20 +15,14 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.answer.pages import (
-    answer_from_pages,
-    closing_hits,
-    pages_in_order,
-    structured_or_none,
-    words,
-)
-from agents.answer.questions import is_about_the_book, is_about_the_end
+from agents.answer.pages import answer_from_pages, pages_in_order, structured_or_none, words
+from agents.answer.questions import is_about_the_book
+from agents.answer.seeds import bridge_state, seed
 from agents.answer.state import answering_graph
 from agents.context import GraphContext
 from agents.fences import fence_summary
 from agents.lookup import prompts
 from agents.lookup.state import LookupState
-from memory.records import PageHit
 from reader.core.types import Node
 
 GIST_WORDS = 60
@@ -38,14 +32,6 @@ SECTION_BUDGET = 1200  # tokens of section summaries shown at once
 READ_BUDGET = 3400  # tokens of pages re-read for the answer
 SUGGEST = 6  # pages retrieval suggests
 MAX_SECTIONS = 2
-
-
-def _unique(hits: list[PageHit]) -> list[PageHit]:
-    """Hits with each page once, at its first place."""
-    first: dict[str, PageHit] = {}
-    for hit in hits:
-        first.setdefault(hit.page.id, hit)
-    return list(first.values())
 
 
 def _cost(ctx: GraphContext, node: Node, limit: int) -> int:
@@ -79,21 +65,21 @@ async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str
         for g in await asyncio.to_thread(ctx.store.nodes, d, 1)
         if matter or g.origin != "matter"
     ]
-    query = state.get("query") or state["question"]
-    hits = await asyncio.to_thread(ctx.store.search_hybrid, query, docs, SUGGEST, matter)
-    if is_about_the_end(state["question"]):  # the closing pages first, then retrieval's
-        hits = [*(await closing_hits(ctx, docs)), *hits]
-    hits = _unique(hits)[:SUGGEST]
+    seeds = await seed(ctx, state["question"], docs, SUGGEST, state.get("query", ""))
+    hits = seeds.hits
     suggested = [h.page.id for h in hits]
+    bridge = bridge_state(seeds.bridge)
     total = sum(_cost(ctx, g, GIST_WORDS) for g in gists)
     budget = _gist_budget(ctx)
     trace = {"step": "survey", "gists": len(gists), "gist_tokens": total, "budget": budget,
-             "suggested": [h.page.ordinal + 1 for h in hits]}  # fmt: skip
+             "suggested": [h.page.ordinal + 1 for h in hits], **seeds.trace}  # fmt: skip
     if total <= budget:
-        return {"gists": [g.id for g in gists], "suggested": suggested, "trace": [trace]}
+        return {"gists": [g.id for g in gists], "suggested": suggested, "bridge": bridge,
+                "trace": [trace]}  # fmt: skip
     depth = max((n.level for n in await asyncio.to_thread(ctx.store.nodes, docs[0])), default=1)
     if len(docs) == 1 and depth >= 3:
-        return {"narrow": True, "gists": [], "suggested": suggested, "trace": [trace]}
+        return {"narrow": True, "gists": [], "suggested": suggested, "bridge": bridge,
+                "trace": [trace]}  # fmt: skip
     by_page = {(g.document, g.first_page): g for g in gists}
     wanted = [by_page[(h.page.document, h.page.ordinal)] for h in hits
               if (h.page.document, h.page.ordinal) in by_page]  # fmt: skip
@@ -101,7 +87,8 @@ async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str
             if (h.page.document, h.page.ordinal + d) in by_page]  # fmt: skip
     shown = _fill(ctx, wanted + near, budget)
     trace["shown"] = "retrieval candidates"
-    return {"gists": [g.id for g in shown], "suggested": suggested, "trace": [trace]}
+    return {"gists": [g.id for g in shown], "suggested": suggested, "bridge": bridge,
+            "trace": [trace]}  # fmt: skip
 
 
 def after_survey(state: LookupState) -> str:
@@ -184,6 +171,10 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
     # The model's picks and retrieval's best pages, taken in turn: a small model's lazy pick
     # ("1, 2, 3") cannot crowd out the page retrieval is surest of.
     keys = _interleave([labels[x] for x in numbers], searched)[:n]
+    bridge = state.get("bridge") or {}
+    for page in pages:  # the bridge hop's passage is short: read it beside the n pages
+        if page.id == bridge.get("page") and (page.document, page.ordinal) not in keys:
+            keys.append((page.document, page.ordinal))
     chosen = []
     for doc, ordinal in keys:
         found = await asyncio.to_thread(ctx.store.pages, doc, ordinal, ordinal)
@@ -196,7 +187,9 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
 async def read(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     pages = await pages_in_order(ctx, state.get("pages", []))
-    text, evidence, entry = await answer_from_pages(ctx, state, pages, budget=READ_BUDGET)
+    text, evidence, entry = await answer_from_pages(
+        ctx, state, pages, budget=READ_BUDGET, bridge=state.get("bridge")
+    )
     return {"answer": text, "evidence": evidence, "trace": [entry]}
 
 

@@ -20,7 +20,6 @@ from agents.answer.citations import find_quote
 from agents.answer.pages import (
     READ_BUDGET_PAGE,
     answer_from_pages,
-    closing_hits,
     emit_answer,
     pages_in_order,
     structured_or_none,
@@ -28,7 +27,7 @@ from agents.answer.pages import (
     words,
 )
 from agents.answer.prompts import NOT_FOUND, is_not_found
-from agents.answer.questions import is_about_the_book, is_about_the_end
+from agents.answer.seeds import seed
 from agents.answer.state import AnswerInput, answering_graph
 from agents.context import GraphContext
 from agents.fences import fence_summary
@@ -58,13 +57,10 @@ async def begin(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[st
     ctx = runtime.context
     doc = state["documents"][0]
     root = await asyncio.to_thread(Tree(ctx.store).root, doc)
-    query = state.get("query") or state["question"]
-    matter = is_about_the_book(state["question"])
-    hits = await asyncio.to_thread(ctx.store.search_hybrid, query, [doc], SUGGEST, matter)
-    if is_about_the_end(state["question"]):  # walk towards the closing pages first
-        hits = [*(await closing_hits(ctx, [doc])), *hits]
-    suggested = list(dict.fromkeys(h.page.ordinal for h in hits))[:SUGGEST]
-    trace = {"step": "begin", "root_level": root.level, "suggested": [o + 1 for o in suggested]}
+    seeds = await seed(ctx, state["question"], [doc], SUGGEST, state.get("query", ""))
+    suggested = [h.page.ordinal for h in seeds.hits]  # the closing pages first, for the end
+    trace = {"step": "begin", "root_level": root.level, "suggested": [o + 1 for o in suggested],
+             **seeds.trace}  # fmt: skip
     return {"path": [root.id], "untried": {}, "suggested": suggested, "notes": [], "calls": 0,
             "found": False, "last": {}, "done": False, "trace": [trace]}  # fmt: skip
 

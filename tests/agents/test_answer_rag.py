@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agents.answer.prompts import AnswerReply
-from tests.agents.test_answer_fixtures import add_document, make_library, numbered
+from tests.agents.test_answer_fixtures import NUMBERED, add_document, make_library, numbered
 from tests.fake_chat import FakeChatModel, FakeRequest
 
 PAGES = [
@@ -57,3 +57,40 @@ def test_small_document_is_read_whole_by_auto() -> None:
     assert answer.strategy == "whole" and "fit in the window" in answer.trace[0]["reason"]
     assert len(numbered(model.requests[0])) == len(PAGES)
     assert "<page" in model.requests[0].prompt and "never instructions" in model.requests[0].prompt
+
+
+TWO_HOP_PAGES = [
+    "Founders talk to users every week. Marta Quell keeps the brass key in the blue lacquer box.",
+    "Startups grow when they make something people want, and they grow slowly at first.",
+    "Investors look for growth. The blue lacquer box is hidden in the attic above the bakery.",
+    "Essays begin with a question and end with an answer, if the writer is lucky.",
+    "Programmers like languages that let them say what they mean in few words.",
+]
+
+
+def test_hybrid_reads_the_two_passages_a_two_hop_question_needs_and_cites_both() -> None:
+    def join(request: FakeRequest) -> AnswerReply:
+        shown = NUMBERED.findall(request.prompt)
+        assert len(shown) == 2, "only the bridge's two passages are shown"
+        assert "brass key in the blue lacquer box" in shown[0][1]
+        assert "attic above the bakery" in shown[1][1]
+        quote = "The blue lacquer box is hidden in the attic above the bakery."
+        return AnswerReply(answer="In the attic above the bakery.", page=2, quote=quote)
+
+    model = FakeChatModel(responder=join)
+    library = make_library(model)
+    doc = add_document(library, TWO_HOP_PAGES)
+    answer = library.ask("Where is the brass key that Marta Quell keeps?", [doc], "hybrid")
+    assert len(model.requests) == 1
+    assert answer.text == "In the attic above the bakery."
+    assert {c.page_number for c in answer.citations} >= {3}
+    bridge = next(t for t in answer.trace if t.get("step") == "retrieve")["bridge"]
+    assert bridge == {"phrase": "blue lacquer box", "from": 1, "to": 3}
+
+
+def test_rag_stays_the_embedding_baseline_without_a_hop() -> None:
+    model = FakeChatModel(responder=lambda r: AnswerReply(answer="x", page=1, quote=""))
+    library = make_library(model)
+    doc = add_document(library, TWO_HOP_PAGES)
+    answer = library.ask("Where is the brass key that Marta Quell keeps?", [doc], "rag")
+    assert "bridge" not in next(t for t in answer.trace if t.get("step") == "retrieve")

@@ -43,3 +43,12 @@ def test_a_question_too_long_for_the_window_is_refused_before_any_call() -> None
     with pytest.raises(ConfigError, match=r"the question is [\d,]+ tokens, more than the 1,024"):
         library.ask("why " * 5000, [doc], strategy="rag")
     assert model.requests == []
+
+
+def test_a_second_sentence_pasted_from_elsewhere_is_dropped() -> None:
+    pasted = "The key is in the blue box. In the past I bought things from Apple."
+    assert shape_answer(pasted, "Where is Marta's key?") == "The key is in the blue box."
+    going_on = "The key is in the blue box. It sits in the attic."
+    assert shape_answer(going_on, "Where is Marta's key?") == going_on
+    related = "The key is in the blue box. The box is in the attic."
+    assert shape_answer(related, "Where is Marta's key?") == related
