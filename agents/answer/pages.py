@@ -88,11 +88,9 @@ async def closing_pages(ctx: GraphContext, documents: list[str], n: int = 2) -> 
 
 
 async def closing_hits(ctx: GraphContext, documents: list[str]) -> list[PageHit]:
-    """`closing_pages` as search hits, the very last page first."""
+    """`closing_pages` as search hits, in reading order (an ending, then its postscript)."""
     pages = await closing_pages(ctx, documents)
-    return [
-        PageHit(page=p, score=1.0, passage_start=p.start, passage_end=p.end) for p in pages[::-1]
-    ]
+    return [PageHit(page=p, score=1.0, passage_start=p.start, passage_end=p.end) for p in pages]
 
 
 async def titles(ctx: GraphContext, documents: list[str]) -> dict[str, str]:

@@ -47,8 +47,18 @@ def shape_answer(text: str, question: str = "") -> str:
             text = first
     words = text.split()
     if len(words) > ANSWER_WORDS:
-        text = " ".join(words[:ANSWER_WORDS]).rstrip(",;:") + " …"
+        text = _at_a_clause(words) or " ".join(words[:ANSWER_WORDS]).rstrip(",;:") + " …"
     return text
+
+
+def _at_a_clause(words: list[str]) -> str:
+    """The words up to the last clause break (a comma, semicolon or dash) within ANSWER_WORDS, as
+    a sentence; '' when no break comes after the first few words. A passage pasted as the answer
+    ("X is a native of Connecticut, a State which supplies ...") keeps its main clause."""
+    for i in range(ANSWER_WORDS - 1, 5, -1):
+        if words[i].endswith((",", ";", "—", "--", ":")):
+            return " ".join(words[: i + 1]).rstrip(",;:—-") + "."
+    return ""
 
 
 def is_not_found(text: str) -> bool:

@@ -16,7 +16,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.pages import answer_from_pages, pages_in_order, structured_or_none, words
-from agents.answer.questions import is_about_the_book
+from agents.answer.questions import is_about_the_book, is_about_the_end
 from agents.answer.seeds import bridge_state, seed
 from agents.answer.state import answering_graph
 from agents.context import GraphContext
@@ -169,8 +169,13 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
     numbers = [x for x in dict.fromkeys(reply.pages if reply else []) if x in labels][:n]
     searched = [(p.document, p.ordinal) for p in pages]
     # The model's picks and retrieval's best pages, taken in turn: a small model's lazy pick
-    # ("1, 2, 3") cannot crowd out the page retrieval is surest of.
-    keys = _interleave([labels[x] for x in numbers], searched)[:n]
+    # ("1, 2, 3") cannot crowd out the page retrieval is surest of. Asked about the end,
+    # retrieval's list starts with the closing pages, and goes first.
+    picked = [labels[x] for x in numbers]
+    first, second = (
+        (searched, picked) if is_about_the_end(state["question"]) else (picked, searched)
+    )
+    keys = _interleave(first, second)[:n]
     bridge = state.get("bridge") or {}
     for page in pages:  # the bridge hop's passage is short: read it beside the n pages
         if page.id == bridge.get("page") and (page.document, page.ordinal) not in keys:

@@ -22,6 +22,8 @@ def test_two_sentences_at_most_and_a_word_limit() -> None:
     )
     long = shape_answer(" ".join(["word"] * 100))
     assert len(long.split()) == ANSWER_WORDS + 1 and long.endswith("…")
+    pasted = "Ichabod Crane is a native of Connecticut, a State which supplies " + "the Union " * 20
+    assert shape_answer(pasted) == "Ichabod Crane is a native of Connecticut."
     assert shape_answer("  The key.  ") == "The key."
 
 
