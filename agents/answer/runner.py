@@ -19,6 +19,7 @@ from reader.core.errors import ConfigError, NotFoundError
 from reader.core.events import AnswerText
 from reader.core.types import Answer
 from reader.core.usage import metered
+from reader.llm.priority import asking
 
 RECURSION_LIMIT = 2000
 QUESTION_SHARE = 8  # a question may take at most this fraction of the window: pages need the rest
@@ -95,7 +96,8 @@ async def answer_question(
                 {"step": "recall", "turns": memo.turns, "related": memo.related},
             ],
         }
-        result = await run_graph(chosen.strategy, state, ctx, on_text)
+        with asking(ctx.settings):  # a builder sharing the embedded server lets this go first
+            result = await run_graph(chosen.strategy, state, ctx, on_text)
         text = shape_answer(result.get("answer") or "", question)
         # nothing found: no page supports "does not say"
         evidence = [] if is_not_found(text) else result.get("evidence") or []

@@ -27,6 +27,7 @@ from reader.core.errors import NotFoundError
 from reader.core.events import IngestFinished, IngestStarted, LevelStarted, PageGisted
 from reader.core.types import Node, Page
 from reader.documents import load_document, paginate
+from reader.llm.priority import yield_to_questions
 
 GIST_WORDS = 70
 SUMMARY_WORDS = 110
@@ -103,6 +104,7 @@ async def _summarise(
     reason = ""
     best: tuple[float, str] | None = None
     for attempt in range(ctx.settings.ingest.retries + 1):
+        await yield_to_questions(ctx.settings)  # a question asked meanwhile goes first
         text = await ctx.model.complete(
             messages, max_tokens=max_tokens, temperature=min(0.8, 0.4 * attempt)
         )

