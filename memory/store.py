@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from memory.chroma import SCHEMA_VERSION, Chroma, where_all, where_in
@@ -31,6 +32,7 @@ from memory.records import (
 )
 from memory.writes import has_leftovers, purge_document, store_pages
 from reader.core.errors import NotFoundError, NotReadyError, StoreError
+from reader.core.leases import holders
 from reader.core.settings import Settings
 from reader.core.types import Document, Node, Page
 
@@ -147,12 +149,23 @@ class MemoryStore:
         self.chroma.bump_generation()
 
     def get_document(self, doc_id: str) -> DocumentRecord:
-        return document_record(doc_id, self._require_doc_meta(doc_id))
+        return self._record(doc_id, self._require_doc_meta(doc_id))
+
+    def builders(self, doc_id: str) -> Path:
+        """Where the processes building a document hold their leases (reader/core/leases.py)."""
+        return self.settings.home / "run" / "builders" / doc_id
+
+    def _record(self, doc_id: str, meta: dict[str, Any]) -> DocumentRecord:
+        record = document_record(doc_id, meta)
+        if record.status == "ingesting" and not holders(self.builders(doc_id)):
+            # stored as being built, but no living process builds it: killed, or crashed
+            record = record.model_copy(update={"status": "interrupted"})
+        return record
 
     def documents(self, include_unready: bool = True) -> list[DocumentRecord]:
         found = self.chroma["documents"].get(include=["metadatas"])
         records = [
-            document_record(doc_id, dict(meta))
+            self._record(doc_id, dict(meta))
             for doc_id, meta in zip(found["ids"], found["metadatas"], strict=True)
         ]
         if not include_unready:
@@ -167,7 +180,7 @@ class MemoryStore:
             raise NotFoundError("no document reference given; pass an id, id prefix or title")
         meta = self._doc_meta(ref)
         if meta is not None:
-            return document_record(ref, meta)
+            return self._record(ref, meta)
         records = self.documents()
         by_prefix = [record for record in records if record.id.startswith(ref)]
         folded = ref.casefold()

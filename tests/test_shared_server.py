@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reader.llm.keeper import process_start
+from reader.core.leases import process_start
 
 pytestmark = [
     pytest.mark.model,

@@ -16,8 +16,9 @@ from agents.context import GraphContext
 from agents.ingest.estimate import calibrate
 from agents.ingest.graph import graph
 from memory.store import MemoryStore
-from reader.core.errors import NotFoundError, TomeError
+from reader.core.errors import NotFoundError, NotReadyError, TomeError
 from reader.core.events import IngestEvent
+from reader.core.leases import held, holders
 from reader.core.usage import metered
 
 ProgressCallback = Callable[[IngestEvent], None]
@@ -77,12 +78,18 @@ async def ingest_file(
             llm_calls=0, prompt_tokens=0, completion_tokens=0, llm_seconds=0.0,
             wall_seconds=time.perf_counter() - started, skipped=True,
         )  # fmt: skip
+    if doc_id and (others := holders(store.builders(doc_id))):
+        title = existing.title if existing else path.name
+        raise NotReadyError(
+            f"{title!r} is being added by another tome process (pid {others[0]}); ask it now "
+            "(answers come from what is built so far) or wait: `tome ls` shows its progress"
+        )
     config: dict[str, Any] = {
         "max_concurrency": ctx.settings.ingest.concurrency,
         "recursion_limit": 200,
     }
     final: dict[str, Any] = {}
-    with metered() as meter:
+    with held(store.builders(doc_id or "unknown")), metered() as meter:
         # No checkpointer: the store is the one record of finished work. Every node writes its
         # result there under a deterministic id before it returns, and the graph skips what is
         # stored, so a rerun from the start after a crash or `kill -9` redoes nothing finished.

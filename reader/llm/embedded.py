@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 
 from reader.core.errors import ModelError, ModelNotInstalledError
+from reader.core.leases import lease_name, process_start
 from reader.core.settings import Settings
 from reader.llm import keeper
 
@@ -169,7 +170,7 @@ class SharedServer:
 
     @property
     def running(self) -> bool:
-        return keeper.process_start(self.keeper_pid) is not None
+        return process_start(self.keeper_pid) is not None
 
 
 @contextlib.contextmanager
@@ -258,7 +259,7 @@ def ensure_server(settings: Settings) -> SharedServer:
         run = settings.home / "run"
         (run / "users").mkdir(parents=True, exist_ok=True)
         if _lease is None:
-            _lease = run / "users" / keeper.lease_name(os.getpid())
+            _lease = run / "users" / lease_name(os.getpid())
             _lease.touch()
             atexit.register(release_server)
         key = server_key(settings)

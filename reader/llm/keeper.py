@@ -23,34 +23,9 @@ from pathlib import Path
 
 import httpx
 
+from reader.core.leases import live_leases
+
 POLL = 0.5  # seconds between the keeper's checks of its leases and its server
-
-
-def process_start(pid: int) -> str | None:
-    """The start time of process `pid` (clock ticks since boot), or None when it is not running:
-    with the pid it names a process uniquely, even after the pid is reused."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def lease_name(pid: int) -> str:
-    return f"{pid}-{process_start(pid) or 0}"
-
-
-def live_leases(users: Path) -> list[Path]:
-    """The leases (named PID-START, then anything) whose process still runs; the others are
-    removed."""
-    alive = []
-    for lease in users.glob("*-*"):
-        pid, start = lease.name.split("-")[:2]
-        if pid.isdigit() and process_start(int(pid)) == start:
-            alive.append(lease)
-        else:
-            lease.unlink(missing_ok=True)
-    return alive
 
 
 def state_path(run: Path, key: str) -> Path:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from reader.core.leases import held, live_leases
 from reader.core.settings import Settings
-from reader.llm.keeper import live_leases, process_start
 
 POLL = 0.25  # seconds between a waiting builder's looks at the markers
 MAX_WAIT = 300.0  # a builder yields at most this long in a row, so that it cannot starve
@@ -34,20 +32,12 @@ def asking(settings: Settings) -> Iterator[None]:
     if not settings.uses_embedded_model:
         yield
         return
-    folder = _asking_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    pid = os.getpid()
-    marker = folder / f"{pid}-{process_start(pid) or 0}-{uuid.uuid4().hex[:8]}"
-    marker.touch()
-    try:
+    with held(_asking_dir(settings)):
         yield
-    finally:
-        marker.unlink(missing_ok=True)
 
 
 def questions_waiting(settings: Settings) -> bool:
-    folder = _asking_dir(settings)
-    return folder.is_dir() and bool(live_leases(folder))
+    return bool(live_leases(_asking_dir(settings)))
 
 
 async def yield_to_questions(settings: Settings) -> float:

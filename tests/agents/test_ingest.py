@@ -313,3 +313,42 @@ def test_an_interrupted_add_says_so_and_a_rerun_finishes_it(tmp_path: Path) -> N
     rerun = make_library(tmp_path, FakeChatModel(responder=responder), concurrency=1)
     assert rerun.ingest(path).pages == record.pages
     assert rerun.store.get_document(record.id).status == "ready"
+
+
+HOLD_LEASE = """
+from pathlib import Path
+from reader.core.leases import held
+with held(Path({folder!r})):
+    print("held", flush=True)
+    input()
+"""
+
+
+def test_a_second_add_while_another_process_builds_says_so_and_does_no_work(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from agents.ingest.runner import file_document_id
+
+    model = FakeChatModel(responder=responder)
+    library = make_library(tmp_path, model)
+    book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=2)
+    folder = library.store.builders(file_document_id(book))
+    code = HOLD_LEASE.format(folder=str(folder))
+    holder = subprocess.Popen(  # another tome process building the same document
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(
+            NotReadyError, match=rf"being added by another tome process \(pid {holder.pid}\)"
+        ):
+            library.ingest(book)
+        assert model.requests == []
+    finally:
+        holder.kill()
+        holder.wait()
+    report = library.ingest(book)  # the other builder is gone: this one does the work
+    assert report.pages >= 2 and library.store.get_document(report.id).status == "ready"

@@ -6,6 +6,7 @@ from memory.embeddings import OnnxMiniLMEmbedder
 from memory.records import DocumentRecord
 from memory.store import MemoryStore
 from reader.core.errors import NotFoundError, NotReadyError, StoreError
+from reader.core.leases import held
 from reader.core.settings import Settings
 from reader.core.types import Node
 from tests.fakes import FakeEmbedder
@@ -69,7 +70,10 @@ def test_document_and_page_round_trip(store: MemoryStore) -> None:
         "txt",
         doc.source,
     )
-    assert record.status == "ingesting" and not record.ready
+    # stored as being built, but no process builds it: it reads as interrupted ...
+    assert record.status == "interrupted" and not record.ready
+    with held(store.builders("birds01")):  # ... and as ingesting while a builder holds a lease
+        assert store.get_document("birds01").status == "ingesting"
     assert record.pages == 3 and record.tokens == sum(p.tokens for p in pages)
     assert record.chapters == doc.chapters and record.created > 0 and record.stats == {}
     assert store.pages("birds01") == pages
@@ -124,8 +128,9 @@ def test_failed_document_can_be_added_again(store: MemoryStore) -> None:
     # its pages are stored already: adding again keeps them; the rerun then finishes the rest
     assert store.add_document(doc, pages) is False
     assert store.chroma["pages"].count() == 3
-    store.set_status("birds01", "ingesting")
-    assert store.get_document("birds01").status == "ingesting"
+    with held(store.builders("birds01")):  # the rerun
+        store.set_status("birds01", "ingesting")
+        assert store.get_document("birds01").status == "ingesting"
 
 
 def test_ingesting_documents_are_invisible_to_search(store: MemoryStore) -> None:
@@ -138,7 +143,7 @@ def test_ingesting_documents_are_invisible_to_search(store: MemoryStore) -> None
     assert {hit.page.document for hit in hits} == {"ships01"}
     assert all(hit.node.document == "ships01" for hit in store.search_nodes(query, k=10))
     assert [d.id for d in store.documents(include_unready=False)] == ["ships01"]
-    with pytest.raises(NotReadyError, match="ingesting"):
+    with pytest.raises(NotReadyError, match="interrupted"):  # stored as ingesting, no builder
         store.require_ready("birds01")
     # naming the document explicitly reaches it (ingestion itself searches its own pages)
     assert store.search_pages(query, documents=["birds01"], k=1)[0].page.id == "birds01-p2"
@@ -262,7 +267,7 @@ def test_readding_a_half_removed_document_starts_afresh(store: MemoryStore) -> N
     doc, pages = make_document("birds01", "Birds", BIRDS)
     store.chroma["documents"].update(ids=["birds01"], metadatas=[{"status": "removing"}])
     assert store.add_document(doc, pages) is True
-    assert store.get_document("birds01").status == "ingesting"
+    assert store.get_document("birds01").status == "interrupted"  # registered; no builder here
     assert store.pages("birds01") == pages
     assert store.nodes("birds01") == []
 
