@@ -30,10 +30,15 @@ class Route:
         return {"step": "route", "strategy": self.strategy, "reason": self.reason}
 
 
+def fits(records: list[DocumentRecord], context_window: int) -> bool:
+    """Do the documents fit in one call's window, with room for the rest?"""
+    return sum(r.tokens for r in records) <= context_window - WHOLE_RESERVE
+
+
 def route(question: str, records: list[DocumentRecord], context_window: int) -> Route:
     tokens = sum(r.tokens for r in records)
     budget = context_window - WHOLE_RESERVE
-    if tokens <= budget:
+    if fits(records, context_window):
         return Route(
             WHOLE.name, f"the documents ({tokens} tokens) fit in the window ({budget} tokens)"
         )

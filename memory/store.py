@@ -259,6 +259,15 @@ class MemoryStore:
     def get_node(self, node_id: str) -> Node:
         return self.get_nodes([check_id(node_id, "node")])[0]
 
+    def level_counts(self, doc_id: str) -> dict[int, int]:
+        """How many tree nodes each level of a document has (1: gists), for progress."""
+        self._require_doc_meta(doc_id)
+        found = self.chroma["nodes"].get(where={"document": doc_id}, include=["metadatas"])
+        counts: dict[int, int] = {}
+        for meta in found["metadatas"]:
+            counts[int(meta["level"])] = counts.get(int(meta["level"]), 0) + 1
+        return dict(sorted(counts.items()))
+
     def nodes(self, doc_id: str, level: int | None = None) -> list[Node]:
         self._require_doc_meta(doc_id)
         level_clause = {"level": level} if level is not None else None

@@ -179,6 +179,10 @@ class Library:
 
         return estimate(paginate(load_document(path), self.settings.pages), self.settings)
 
+    def levels_built(self, ref: str | Path) -> dict[int, int]:
+        """Nodes stored per tree level (1: gists) of a document, to show how far its build got."""
+        return self.store.level_counts(self.resolve(ref))
+
     def documents(self) -> list[DocumentRecord]:
         """Every document in memory, ready or not, oldest first."""
         return self.store.documents()

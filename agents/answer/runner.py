@@ -11,10 +11,11 @@ from typing import Any
 from agents import registry
 from agents.answer import history
 from agents.answer.citations import build_citations
+from agents.answer.partial import askable, partial, route_partial
 from agents.answer.prompts import is_not_found, shape_answer
 from agents.answer.state import AnswerInput
 from agents.context import GraphContext
-from agents.router import Route, route
+from agents.router import Route, fits, route
 from reader.core.errors import ConfigError, NotFoundError
 from reader.core.events import AnswerText
 from reader.core.types import Answer
@@ -72,7 +73,8 @@ async def answer_question(
     strategy = registry.check(strategy or ctx.settings.answer.strategy)
     store = ctx.store
     documents = list(dict.fromkeys(documents))
-    records = [await asyncio.to_thread(store.require_ready, d) for d in documents]
+    records = [await asyncio.to_thread(askable, store, d) for d in documents]
+    building = await asyncio.to_thread(partial, store, records)
     started = time.perf_counter()
     with metered() as meter:
         if use_memory:
@@ -86,6 +88,8 @@ async def answer_question(
             chosen = route(question, records, ctx.model.context_window)
         else:
             chosen = Route(strategy, "asked for")
+        if building is not None:  # lookup and navigate need the finished memory
+            chosen = route_partial(chosen, fits(records, ctx.model.context_window))
         state: AnswerInput = {
             "question": question,
             "query": memo.query,
@@ -113,6 +117,7 @@ async def answer_question(
         trace=[*result.get("trace", []), *notes],
         usage=usage,
         conversation=memo.conversation or None,
+        memory=building.note(chosen.strategy) if building else "",
     )
     answer.seconds = round(time.perf_counter() - started, 3)
     answer.trace.append({"step": "done", "wall_seconds": answer.seconds})

@@ -95,6 +95,7 @@ def ask(
                 "completion_tokens": usage.completion_tokens,
                 "seconds": answer.seconds,
                 "llm_seconds": round(usage.seconds, 3),
+                "memory": answer.memory,
             }
         )
         return
@@ -113,6 +114,8 @@ def ask(
         quote = " ".join(c["quote"].split())
         where = f"{c['title']}, page {c['page_number']} ({c['start']}-{c['end']})"
         click.echo(f"[{i}] {where}: “{quote}”")
+    if answer.memory:
+        click.echo(f"\n{answer.memory}")
     click.echo(
         f"\nstrategy {answer.strategy} · {count(usage.calls, 'LLM call')} · "
         f"{usage.prompt_tokens:,} prompt"

@@ -22,6 +22,7 @@ from reader.core.errors import DocumentError
 if TYPE_CHECKING:
     from agents.ingest.estimate import Estimate
     from memory.quality import MemoryHealth
+    from memory.records import DocumentRecord
 
 
 @click.command("inspect")
@@ -115,17 +116,29 @@ def expand(paths: tuple[Path, ...]) -> list[Path]:
     "--estimate", "only_estimate", is_flag=True,
     help="Print what adding would cost (pages, calls, tokens, time) and add nothing.",
 )  # fmt: skip
+@click.option(
+    "--detach", is_flag=True,
+    help="Build the memory in the background: return once the pages are stored (askable).",
+)  # fmt: skip
 @click.pass_context
 def add(
     ctx: click.Context, files: tuple[Path, ...], as_json: bool, quiet: bool, title: str | None,
-    only_estimate: bool,
+    only_estimate: bool, detach: bool,
 ) -> None:  # fmt: skip
     """Read FILES into memory: pages, gists and a summary tree (resumes if interrupted). A
-    folder adds every supported file in it; `-` reads a text from standard input."""
+    folder adds every supported file in it; `-` reads a text from standard input. A document
+    can be asked as soon as its pages are stored; until its memory is built, answers come from
+    retrieval and say so."""
     from reader.cli.progress import ingest_showing_progress
 
     library = open_library(ctx)
-    for path in expand(tuple(_from_stdin(ctx, title) if f == Path("-") else f for f in files)):
+    paths = expand(tuple(_from_stdin(ctx, title) if f == Path("-") else f for f in files))
+    if detach and not only_estimate:
+        from reader.cli.detach import build_in_background
+
+        build_in_background(library, paths, as_json)
+        return
+    for path in paths:
         if only_estimate:
             _print_estimate(path, library.estimate(path), as_json)
             continue
@@ -155,18 +168,35 @@ def add(
 @click.option("--json", "as_json", is_flag=True, help="Print the documents as a JSON list.")
 @click.pass_context
 def list_documents(ctx: click.Context, as_json: bool) -> None:
-    """List the documents in memory with their status and stats."""
-    records = open_library(ctx).documents()
+    """List the documents in memory with their status and stats (and, for one still being
+    built, how far it got: pages summarised and tree levels)."""
+    library = open_library(ctx)
+    records = library.documents()
+    built = {r.id: library.levels_built(r.id) for r in records if r.status != "ready"}
     if as_json:
-        echo_json([record_json(r) for r in records])
+        echo_json([{**record_json(r), **progress_json(r, built.get(r.id))} for r in records])
         return
     if not records:
         click.echo("No documents yet: `tome add FILE`.")
     for r in records:
         click.echo(
             f"{r.id}  {r.status:<11} {count(r.pages, 'page'):>11} {count(r.tokens, 'token'):>14}"
-            f"  {r.title}"
+            f"  {r.title}{progress_line(r, built.get(r.id))}"
         )
+
+
+def progress_json(record: DocumentRecord, levels: dict[int, int] | None) -> dict[str, Any]:
+    if levels is None:
+        return {}
+    return {"progress": {"pages_gisted": levels.get(1, 0), "levels_built": max(levels, default=0)}}
+
+
+def progress_line(record: DocumentRecord, levels: dict[int, int] | None) -> str:
+    """'  (12 of 34 pages summarised, tree levels 1-2)' for a document not ready."""
+    if levels is None:
+        return ""
+    done = f"{levels.get(1, 0)} of {record.pages} pages summarised"
+    return f"  ({done}, tree levels 1-{max(levels)})" if len(levels) > 1 else f"  ({done})"
 
 
 @click.command(name="rm")

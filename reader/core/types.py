@@ -102,6 +102,9 @@ class Answer(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     conversation: str | None = None
     seconds: float = Field(0.0, description="wall time to answer (usage.seconds: model time)")
+    memory: str = Field(
+        "", description="how much of the memory existed, when it was still being built"
+    )
 
 
 class Node(BaseModel):

@@ -53,14 +53,35 @@ def test_ask_prints_the_answer_citations_and_cost() -> None:
     assert json.loads(follow.output)["conversation"] == data["conversation"]
 
 
-def test_ask_needs_a_document_and_a_question_and_a_ready_document() -> None:
+def test_ask_needs_a_document_and_a_question() -> None:
     library = make_library(FakeChatModel(responder=responder))
     result = CliRunner().invoke(main, ["ask", "Who?"], obj={"library": library})
     assert result.exit_code == 2 and "documents, then the question" in result.output
+
+
+def test_a_document_still_being_built_is_answered_from_retrieval_and_says_so() -> None:
+    model = FakeChatModel(responder=responder, context_window=2510)  # too small to read it whole
+    library = make_library(model)
     doc = add_document(library, PAGES, title="Mountains")
+    library.store.chroma["nodes"].delete(ids=[f"{doc}-n1-1"])  # page 2 has no gist yet
     library.store.set_status(doc, "ingesting")
-    result = CliRunner().invoke(main, ["ask", doc, "Who?"], obj={"library": library})
-    assert result.exit_code == 2 and "not ready" in result.output
+    ask = ["ask", doc, "Who keeps the maps?", "--strategy", "lookup"]
+    result = CliRunner().invoke(main, [*ask, "--json"], obj={"library": library})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["strategy"] == "hybrid", "lookup needs the gists: retrieval answers instead"
+    assert data["memory"] == "memory 50 % built (1 of 2 pages summarised); answered with hybrid"
+    assert data["answer"] == "The maps of the old mines." and data["citations"]
+    assert all(r.schema is not PageChoice for r in model.requests)
+    plain = CliRunner().invoke(main, ask, obj={"library": library})
+    assert "memory 50 % built" in plain.output
+    listed = CliRunner().invoke(main, ["ls"], obj={"library": library})
+    assert "interrupted" in listed.output  # no builder runs in this test
+    assert "(1 of 2 pages summarised, tree levels 1-2)" in listed.output
+    as_json = json.loads(
+        CliRunner().invoke(main, ["ls", "--json"], obj={"library": library}).output
+    )
+    assert as_json[0]["progress"] == {"pages_gisted": 1, "levels_built": 2}
 
 
 def test_rm_json_lists_removed_ids_and_ls_no_longer_shows_them() -> None:

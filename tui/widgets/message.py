@@ -23,9 +23,11 @@ def plural(count: int, noun: str) -> str:
 
 
 def cost_line(answer: Answer) -> str:
+    """The line under an answer: what it cost, after a badge when the memory was unfinished."""
     usage = answer.usage
+    badge = f"[{answer.memory}] " if answer.memory else ""
     return (
-        f"{answer.strategy} · {plural(usage.calls, 'call')} · {usage.prompt_tokens:,}+"
+        f"{badge}{answer.strategy} · {plural(usage.calls, 'call')} · {usage.prompt_tokens:,}+"
         f"{usage.completion_tokens:,} tokens · {answer.seconds:.1f} s"
     )
 

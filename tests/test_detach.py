@@ -1,0 +1,63 @@
+"""`tome add --detach`: the command returns once the pages are stored, the document can be asked
+at once (from retrieval, saying how much memory exists), and the builder finishes in the
+background. Real tome processes against a local stub of the OpenAI API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.agents.test_ingest import write_book
+from tests.openai_stub import StubReply, openai_stub
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSWER = json.dumps({"answer": "Someone did something.", "page": 1, "quote": ""})
+
+
+def reply(request: dict) -> StubReply:
+    if "Question:" in request["messages"][-1]["content"]:
+        return StubReply(content=ANSWER)
+    return StubReply(content="Someone did something important on this page.", delay=1.0)
+
+
+def test_add_detach_returns_early_and_the_document_is_askable_while_it_builds(
+    tmp_path: Path, tome_home: Path
+) -> None:
+    book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
+    with openai_stub(reply) as stub:
+        env = {
+            **os.environ, "TOME_HOME": str(tome_home), "TOME_BASE_URL": stub.base_url,
+            "TOME_PAGES__TARGET_TOKENS": "100", "TOME_PAGES__MAX_TOKENS": "140",
+            "TOME_INGEST__CONCURRENCY": "1",
+            "TOME_LLM__CONTEXT_WINDOW": "3000",  # too small to read the book whole
+        }  # fmt: skip
+
+        def tome(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "reader", *args], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=120)  # fmt: skip
+
+        added = tome("add", "--detach", "--json", str(book))
+        assert added.returncode == 0, added.stderr
+        (row,) = json.loads(added.stdout)
+        assert row["status"] == "ingesting" and row["pages"] >= 8
+        gists_by_then = sum("Page " in r["messages"][-1]["content"] for r in stub.requests)
+        assert gists_by_then < row["pages"], "it returned before the memory was built"
+
+        asked = tome("ask", row["id"], "Who did something?", "--strategy", "lookup", "--json")
+        assert asked.returncode == 0, asked.stderr
+        answer = json.loads(asked.stdout)
+        assert answer["strategy"] == "hybrid"
+        assert answer["memory"].startswith("memory ") and "% built" in answer["memory"]
+        listed = tome("ls")
+        assert "ingesting" in listed.stdout and "pages summarised" in listed.stdout
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "ready" not in tome("ls").stdout:
+            time.sleep(0.5)  # polling the background builder through the store
+        assert "ready" in tome("ls").stdout, Path(row["log"]).read_text()
+        again = tome("ask", row["id"], "Who did something?", "--strategy", "lookup", "--json")
+        assert json.loads(again.stdout)["memory"] == ""
