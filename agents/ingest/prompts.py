@@ -37,6 +37,10 @@ _BOILERPLATE = re.compile(
     r"(?:describes|tells(?: us)?|is about))(?: that| how)?[,:]?\s+",
     re.IGNORECASE,
 )
+_PART_LABEL = re.compile(
+    r"(?:^|(?<=[.!?] ))(?:(?:in|during) )?parts? \d{1,2}(?:\s*(?:-|and)\s*\d{1,2})?\s*[,:.)-]?\s+",
+    re.IGNORECASE,
+)  # "In Part 2, Ichabod ..." (a reduce reply's label for a child), at a sentence's start
 _FIRST_SENTENCE = re.compile(r".+?[.!?](?=\s|$)")
 
 REFUSALS = ("i'm sorry", "i am sorry", "i cannot", "i can't", "as an ai")
@@ -80,9 +84,10 @@ def matter_gist(matter: str, text: str) -> str:
 
 
 def clean_summary(text: str) -> str:
-    """A summary without the small model's stock opening ("On this page, ..."), one line."""
+    """A summary without the small model's stock opening ("On this page, ...", "In Part 2,
+    ..."), one line."""
     text = " ".join(text.split())
-    cleaned = _BOILERPLATE.sub("", text, count=1)
+    cleaned = _BOILERPLATE.sub("", _PART_LABEL.sub("", text), count=1)
     return cleaned[:1].upper() + cleaned[1:] if cleaned else text
 
 

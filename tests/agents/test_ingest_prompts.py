@@ -35,3 +35,10 @@ def test_the_reduce_prompt_asks_for_one_numbered_line_per_part() -> None:
     prompt = reduce_messages("", 3, 5, CHILDREN, 110)[-1]["content"]
     assert "Part 1: Ichabod" in prompt and "Part 3: The Headless" in prompt
     assert "exactly 3 lines numbered 1 to 3" in prompt and "at most 36 words" in prompt
+
+
+def test_part_labels_of_a_reduce_reply_are_dropped() -> None:
+    reply = "In Part 1, Katrina sings. In Part 2, Ichabod rides home. Part 3: Brom laughs."
+    assert clean_summary(reply) == "Katrina sings. Ichabod rides home. Brom laughs."
+    assert clean_summary("Parts 1-2, the school opens.") == "The school opens."
+    assert clean_summary("He kept part 2 of the map.") == "He kept part 2 of the map."
