@@ -26,11 +26,11 @@ def fence_page(number: int, text: str, title: str = "") -> str:
     return f'<page number="{number}"{label}>\n{fenced_text(text.strip())}\n</page>'
 
 
-def fence_summary(number: int, text: str, pages: str = "", mark: str = "") -> str:
-    """A node's summary as data; `pages` is its span ("3-5"), `mark` a prefix such as "* "."""
+def fence_summary(number: int, text: str, pages: str = "") -> str:
+    """A node's summary as data; `pages` is its span ("3-5")."""
     where = f' pages="{pages}"' if pages else ""
     return (
-        f'<summary number="{number}"{where}>{mark}{fenced_text(" ".join(text.split()))}</summary>'
+        f'<summary number="{number}"{where}>{fenced_text(" ".join(text.split()))}</summary>'
     )
 
 

@@ -67,9 +67,9 @@ def is_not_found(text: str) -> bool:
     return not text or bool(_NOT_FOUND.search(text))
 
 
-ANSWER = """{history}{pages}
+ANSWER = """{pages}
 
-Question: {question}
+{history}Question: {question}
 
 Answer the question using only the pages above. Reply in JSON with "answer" (one or two \
 sentences in your own words that answer the question), \
@@ -88,7 +88,9 @@ def messages(prompt: str) -> list[dict[str, str]]:
 
 
 def history_block(history: str) -> str:
-    """Earlier turns: past answers may quote the document, so its fence tags are defused."""
+    """Earlier turns: past answers may quote the document, so its fence tags are defused. Every
+    prompt puts it after the document's data and before the question: what is stable for a
+    document comes first, so that a server's prefix cache reuses it from question to question."""
     return f"{fenced_text(history.strip())}\n\n" if history.strip() else ""
 
 
@@ -101,3 +103,14 @@ def answer_messages(
         history=history_block(history), pages=fenced, question=question, not_found=NOT_FOUND
     )
     return messages(prompt)
+
+
+def matched_line(numbers: list[int], what: str) -> str:
+    """'A search matched pages 3 and 7: prefer them.\n\n' after a listing ('' for none). Kept out
+    of the listing itself, so that the listing is the same for every question."""
+    if not numbers:
+        return ""
+    listed = ", ".join(str(n) for n in numbers[:-1])
+    listed = f"{listed} and {numbers[-1]}" if listed else str(numbers[-1])
+    plural = what + "s" if len(numbers) > 1 else what
+    return f"A search matched {plural} {listed}: prefer {'them' if len(numbers) > 1 else 'it'}.\n\n"

@@ -7,22 +7,22 @@ from pydantic import BaseModel, Field
 from agents.answer.prompts import history_block, messages
 from agents.fences import fence
 
-WORKER = """{history}Question: {question}
+WORKER = """The next pages of the document:
+{pages}
 
 Your note so far:
 {note}
 
-The next pages of the document:
-{pages}
+{history}Question: {question}
 
 Update the note for answering the question. Keep the useful facts of the note, add the facts \
 from these pages that help answer it, each with its page number like (p. 12). Use at most \
 {words} words. Write only the note."""
 
-MANAGER = """{history}Notes taken while reading the whole document in order:
+MANAGER = """Notes taken while reading the whole document in order:
 {note}
 
-Question: {question}
+{history}Question: {question}
 
 Answer the question from the notes. Reply in JSON with "answer" (the answer, one or two \
 sentences at most) and "page" (the page number the notes give for the most important fact, or 0)."""

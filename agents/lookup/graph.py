@@ -3,8 +3,8 @@ answer from those pages.
 
 When all gists fit the gist budget the model sees them all. Otherwise (a long document) it first
 picks sections from the upper tree (the lowest level whose summaries fit) and then sees only the
-gists under those sections, plus the gists of retrieval's best pages, marked `*`. With several
-documents too long to list, retrieval's candidates stand in for the sections.
+gists under those sections, plus the gists of retrieval's best pages (named after the list). With
+several documents too long to list, retrieval's candidates stand in for the sections.
 """
 
 from __future__ import annotations
@@ -155,15 +155,17 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
     suggested_keys = {(p.document, p.ordinal) for p in pages}
     single = len(state["documents"]) == 1
     labels: dict[int, tuple[str, int]] = {}
-    lines = []
+    lines: list[str] = []
+    matched: list[int] = []
     for i, gist in enumerate(gists):
         number = gist.first_page + 1 if single else i + 1
         labels[number] = (gist.document, gist.first_page)
-        mark = "* " if (gist.document, gist.first_page) in suggested_keys else ""
-        lines.append(fence_summary(number, words(gist.summary, GIST_WORDS), mark=mark))
+        if (gist.document, gist.first_page) in suggested_keys:
+            matched.append(number)
+        lines.append(fence_summary(number, words(gist.summary, GIST_WORDS)))
     n = ctx.settings.answer.max_pages_read
     messages = prompts.pages_messages(
-        state["question"], lines, n, state.get("history", ""), marked=bool(suggested_keys)
+        state["question"], lines, n, state.get("history", ""), matched=matched
     )
     reply, _ = await structured_or_none(ctx, messages, prompts.PageChoice, 60)
     numbers = [x for x in dict.fromkeys(reply.pages if reply else []) if x in labels][:n]

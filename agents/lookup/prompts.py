@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from agents.answer.prompts import history_block, messages
+from agents.answer.prompts import history_block, matched_line, messages
 
-SECTIONS = """{history}Sections of the document, in order:
+SECTIONS = """Sections of the document, in order:
 {sections}
 
-Question: {question}
+{history}Question: {question}
 
 Which sections most likely hold the answer? Reply in JSON with "sections": a list of at most \
 {n} section numbers from the list above, best first."""
 
-PAGES = """{history}Page summaries of the document, numbered by page{marked}:
+PAGES = """Page summaries of the document, numbered by page:
 {gists}
 
-Question: {question}
+{matched}{history}Question: {question}
 
 Which pages should be read in full to answer? Reply in JSON with "pages": a list of at most \
 {n} page numbers from the summaries above, best first."""
@@ -42,11 +42,10 @@ def sections_messages(
 
 
 def pages_messages(
-    question: str, gists: list[str], n: int, history: str = "", marked: bool = False
+    question: str, gists: list[str], n: int, history: str = "", matched: list[int] | None = None
 ) -> list[dict[str, str]]:
-    note = " (* marks pages a search matched: prefer them)" if marked else ""
     prompt = PAGES.format(
         history=history_block(history), gists="\n".join(gists), question=question, n=n,
-        marked=note,
+        matched=matched_line(matched or [], "page"),
     )  # fmt: skip
     return messages(prompt)

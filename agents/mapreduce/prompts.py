@@ -6,19 +6,19 @@ from pydantic import BaseModel, Field
 
 from agents.answer.prompts import history_block, messages
 
-MAP = """{history}{pages}
+MAP = """{pages}
 
-Question: {question}
+{history}Question: {question}
 
 Answer the question from these pages only. Reply in JSON with "quote" (the sentence of these \
 pages most relevant to the question, copied exactly), "answer" (the answer the pages support, or \
 "no information"), "page" (the number of the page with the quote) and "confidence" (0 to 5: 5 \
 when the pages state the answer directly, 0 when they hold no information about it)."""
 
-REDUCE = """{history}Answers found in different parts of the document:
+REDUCE = """Answers found in different parts of the document:
 {results}
 
-Question: {question}
+{history}Question: {question}
 
 Combine them into one answer; when they disagree, trust the one with the higher confidence. \
 Reply in JSON with "answer" (the answer) and "source" (the number of the result that supports \

@@ -92,16 +92,14 @@ async def _choose(
         return [c.id for c in order], False, entry
     parts = [
         fence_summary(
-            i + 1,
-            words(c.summary, SUMMARY_WORDS),
-            f"{c.first_page + 1}-{c.last_page + 1}",
-            "* " if c in marked else "",
+            i + 1, words(c.summary, SUMMARY_WORDS), f"{c.first_page + 1}-{c.last_page + 1}"
         )
         for i, c in enumerate(children)
     ]
+    matched = [i + 1 for i, c in enumerate(children) if c in marked]
     where = "the whole document" if node.parent is None else f"{_span(node)} of the document"
     messages = prompts.choose_messages(
-        state["question"], where, parts, notes, state.get("history", ""), bool(marked)
+        state["question"], where, parts, notes, state.get("history", ""), matched
     )
     reply, _ = await structured_or_none(ctx, messages, prompts.Choice, 20)
     choice = reply.choice if reply is not None else -1

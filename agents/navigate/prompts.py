@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from agents.answer.prompts import history_block, messages
+from agents.answer.prompts import history_block, matched_line, messages
 from agents.fences import fence, fence_page
 
-CHOOSE = """{history}{notes}The parts of {where}, in order{marked}:
+CHOOSE = """The parts of {where}, in order:
 {parts}
 
-Question: {question}
+{matched}{notes}{history}Question: {question}
 
 Which part most likely holds the answer? Reply in JSON with "choice": the number of that part, \
 or 0 if none of them can hold it."""
 
-READ = """{history}{notes}{page}
+READ = """{page}
 
-Question: {question}
+{notes}{history}Question: {question}
 
 Answer the question from this page only. Reply in JSON with "answer" (a short answer, or \
 "not found" when the page does not answer it) and "quote" (one short sentence copied exactly \
@@ -41,11 +41,16 @@ def _notes(notes: list[str]) -> str:
 
 
 def choose_messages(
-    question: str, where: str, parts: list[str], notes: list[str], history: str, marked: bool
+    question: str,
+    where: str,
+    parts: list[str],
+    notes: list[str],
+    history: str,
+    matched: list[int],
 ) -> list[dict[str, str]]:
     prompt = CHOOSE.format(
         history=history_block(history), notes=_notes(notes), where=where, parts="\n".join(parts),
-        question=question, marked=" (* marks parts a search matched)" if marked else "",
+        question=question, matched=matched_line(matched, "part"),
     )  # fmt: skip
     return messages(prompt)
 

@@ -54,9 +54,10 @@ def test_navigate_descends_backtracks_reads_the_page_and_answers() -> None:
     assert "Cardamom" in answer.text and answer.usage.calls == len(model.requests) == 4
     page = library.store.get_page(answer.citations[0].page)
     assert page.ordinal == 9 and "cardamom" in answer.citations[0].quote
-    # the retrieval-ranked branch is marked for the model; the working memory travels along
+    # the retrieval-ranked branch is named after the listing; the working memory travels along
     root_prompt = model.requests[0].prompt
-    assert "* " in root_prompt and "Notes so far" in model.requests[1].prompt
+    assert "A search matched part" in root_prompt and "Notes so far" in model.requests[1].prompt
+    assert root_prompt.index("</summary>") < root_prompt.index("A search matched")
 
 
 def test_navigate_gives_up_within_its_call_budget() -> None:
