@@ -24,11 +24,20 @@ class StubReply:
     delay: float = 0.0
     error: str = ""
     usage: tuple[int, int] = (11, 3)
+    cached: int = 0  # prompt tokens reported as served from a prefix cache (as vLLM does)
     headers: dict[str, str] = field(default_factory=dict)
     raw_body: bytes | None = None  # sent as it is with 200: a malformed reply
 
 
-def completion(content: str, usage: tuple[int, int]) -> dict[str, Any]:
+def _usage(usage: tuple[int, int], cached: int) -> dict[str, Any]:
+    counted: dict[str, Any] = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                               "total_tokens": sum(usage)}  # fmt: skip
+    if cached:
+        counted["prompt_tokens_details"] = {"cached_tokens": cached}
+    return counted
+
+
+def completion(content: str, usage: tuple[int, int], cached: int = 0) -> dict[str, Any]:
     return {
         "id": "cmpl-1",
         "object": "chat.completion",
@@ -38,20 +47,18 @@ def completion(content: str, usage: tuple[int, int]) -> dict[str, Any]:
             {"index": 0, "message": {"role": "assistant", "content": content},
              "finish_reason": "stop"}
         ],
-        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
-                  "total_tokens": sum(usage)},
+        "usage": _usage(usage, cached),
     }  # fmt: skip
 
 
-def chunk(piece: str | None, usage: tuple[int, int] | None = None) -> bytes:
+def chunk(piece: str | None, usage: tuple[int, int] | None = None, cached: int = 0) -> bytes:
     body: dict[str, Any] = {
         "id": "cmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "stub-model",
         "choices": [] if piece is None else
         [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
     }  # fmt: skip
     if usage:
-        body["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1],
-                         "total_tokens": sum(usage)}  # fmt: skip
+        body["usage"] = _usage(usage, cached)
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
@@ -112,7 +119,7 @@ class OpenAIStub:
                                reply.headers)  # fmt: skip
                     return
                 if not request.get("stream"):
-                    body = json.dumps(completion(reply.content, reply.usage)).encode()
+                    body = json.dumps(completion(reply.content, reply.usage, reply.cached)).encode()
                     self._send(200, body, "application/json", reply.headers)
                     return
                 self.send_response(200)
@@ -121,7 +128,7 @@ class OpenAIStub:
                 for piece in reply.stream_pieces or [reply.content]:
                     self.wfile.write(chunk(piece))
                     self.wfile.flush()
-                self.wfile.write(chunk(None, reply.usage))
+                self.wfile.write(chunk(None, reply.usage, reply.cached))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 

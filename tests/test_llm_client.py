@@ -39,6 +39,18 @@ async def test_completion_counts_usage_and_discovers_model() -> None:
         assert client.usage.calls == 1
 
 
+async def test_cached_prompt_tokens_are_counted_where_the_server_reports_them() -> None:
+    with openai_stub(lambda _: StubReply(content="hi", usage=(500, 2), cached=448)) as stub:
+        client = make_client(stub.base_url)
+        await client.complete(MESSAGES)
+        assert [p async for p in client.stream(MESSAGES)] == ["hi"]
+        assert (client.usage.prompt_tokens, client.usage.cached_tokens) == (1000, 896)
+    with openai_stub(lambda _: StubReply(content="hi", usage=(500, 2))) as stub:
+        client = make_client(stub.base_url)  # llama.cpp says nothing of its cache
+        await client.complete(MESSAGES)
+        assert client.usage.cached_tokens == 0
+
+
 async def test_streaming_yields_pieces_in_order_and_counts_usage() -> None:
     reply = StubReply(stream_pieces=["The ", "answer ", "is ", "42."], usage=(30, 4))
     with openai_stub(lambda _: reply) as stub:

@@ -93,6 +93,7 @@ def ask(
                 "llm_calls": usage.calls,
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
+                "cached_tokens": usage.cached_tokens,
                 "seconds": answer.seconds,
                 "llm_seconds": round(usage.seconds, 3),
                 "memory": answer.memory,
@@ -116,9 +117,10 @@ def ask(
         click.echo(f"[{i}] {where}: “{quote}”")
     if answer.memory:
         click.echo(f"\n{answer.memory}")
+    cached = f" ({usage.cached_tokens:,} cached)" if usage.cached_tokens else ""
     click.echo(
         f"\nstrategy {answer.strategy} · {count(usage.calls, 'LLM call')} · "
-        f"{usage.prompt_tokens:,} prompt"
+        f"{usage.prompt_tokens:,} prompt{cached}"
         f" + {usage.completion_tokens:,} completion tokens · {answer.seconds:.1f} s · conversation"
         f" {answer.conversation}"
     )

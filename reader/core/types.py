@@ -52,6 +52,9 @@ class Usage(BaseModel):
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = Field(
+        0, description="prompt tokens the server took from its prefix cache, where it says (vLLM)"
+    )
     seconds: float = Field(0.0, description="time during which at least one call was in flight")
 
     def __add__(self, other: Usage) -> Usage:
@@ -59,6 +62,7 @@ class Usage(BaseModel):
             calls=self.calls + other.calls,
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
             seconds=self.seconds + other.seconds,
         )
 

@@ -27,12 +27,13 @@ class UsageMeter:
             self._busy_since = time.perf_counter()
         self._in_flight += 1
 
-    def finished(self, prompt_tokens: int, completion_tokens: int) -> None:
+    def finished(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> None:
         self._in_flight -= 1
         u = self._usage
         u.calls += 1
         u.prompt_tokens += prompt_tokens
         u.completion_tokens += completion_tokens
+        u.cached_tokens += cached_tokens
         if self._in_flight == 0:
             u.seconds += time.perf_counter() - self._busy_since
 

@@ -234,7 +234,7 @@ class OpenAIChatModel:
                 if usage
                 else count_tokens(response.choices[0].message.content or "")
             )
-            self._end(meters, (prompt, completion))
+            self._end(meters, (prompt, completion, _cached(usage)))
             return response
 
     async def _stream(
@@ -249,7 +249,7 @@ class OpenAIChatModel:
         async with self._semaphore:
             meters = self._begin()
             pieces: list[str] = []
-            counted: tuple[int, int] | None = None
+            counted: tuple[int, int, int] | None = None
             try:
                 chunks = await self._with_retries(
                     lambda: self._client.chat.completions.create(
@@ -259,7 +259,8 @@ class OpenAIChatModel:
                 async with chunks:  # closes the connection when the reader stops or is cancelled
                     async for chunk in chunks:
                         if chunk.usage:
-                            counted = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                            counted = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens,
+                                       _cached(chunk.usage))  # fmt: skip
                         if chunk.choices and chunk.choices[0].delta.content:
                             pieces.append(chunk.choices[0].delta.content)
                             yield chunk.choices[0].delta.content
@@ -270,7 +271,7 @@ class OpenAIChatModel:
                 self._end(meters, None)
                 raise
             if counted is None:
-                counted = (self._estimate(messages), count_tokens("".join(pieces)))
+                counted = (self._estimate(messages), count_tokens("".join(pieces)), 0)
             self._end(meters, counted)
 
     async def _with_retries(self, make: Any) -> Any:
@@ -306,7 +307,7 @@ class OpenAIChatModel:
         return meters
 
     @staticmethod
-    def _end(meters: tuple[UsageMeter, ...], tokens: tuple[int, int] | None) -> None:
+    def _end(meters: tuple[UsageMeter, ...], tokens: tuple[int, int, int] | None) -> None:
         for meter in meters:
             if tokens is None:
                 meter.failed()
@@ -355,6 +356,13 @@ _OVERFLOW = re.compile(r"context length|context window|maximum context|too long|
 
 class _SchemaRefused(Exception):
     """The server refused json_schema; fall back to json_object with a schema."""
+
+
+def _cached(usage: Any) -> int:
+    """Prompt tokens served from the server's prefix cache, where it reports them (vLLM:
+    `usage.prompt_tokens_details.cached_tokens`); 0 where it does not (llama.cpp)."""
+    details = getattr(usage, "prompt_tokens_details", None)
+    return int(getattr(details, "cached_tokens", 0) or 0)
 
 
 def _retry_after(exc: Exception) -> float | None:
