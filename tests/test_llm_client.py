@@ -245,3 +245,17 @@ async def test_a_failing_sink_ends_the_call_and_frees_its_slot() -> None:
         # the one concurrency slot is free again
         verdict = await asyncio.wait_for(client.structured(MESSAGES, Verdict), 5)
         assert verdict.answer == "a" and len(stub.requests) == 2
+
+
+async def test_404_for_an_unknown_model_lists_the_models_the_server_has() -> None:
+    missing = StubReply(status=404, error="The model `qwen-72b` does not exist.")
+    with openai_stub(lambda _: missing) as stub:
+        client = make_client(stub.base_url, model="qwen-72b")
+        with pytest.raises(ModelError) as caught:
+            await client.complete(MESSAGES)
+    message = caught.value.message
+    assert (
+        "no model 'qwen-72b'" in message
+        and "set TOME_MODEL to one it serves: stub-model" in message
+    )
+    assert "\n" not in message

@@ -291,6 +291,8 @@ class OpenAIChatModel:
             except openai.APIStatusError as exc:
                 if exc.status_code == 422 and self._may_fall_back and schema_refused(str(exc)):
                     raise _SchemaRefused from exc
+                if exc.status_code == 404:
+                    raise self._error(exc, await self._served_models()) from exc
                 raise self._error(exc) from exc
             except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
                 reason = _short(str(exc))
@@ -318,7 +320,14 @@ class OpenAIChatModel:
     def _estimate(messages: Messages) -> int:
         return sum(count_tokens(m.get("content", "")) + 4 for m in messages)
 
-    def _error(self, exc: Exception) -> ModelError:
+    async def _served_models(self) -> list[str]:
+        """The models the server lists, for the advice on a 404 ([] when it lists none)."""
+        try:
+            return [m.id for m in (await self._client.models.list()).data]
+        except (openai.APIError, ValueError):
+            return []
+
+    def _error(self, exc: Exception, served: list[str] | None = None) -> ModelError:
         where = f"the model server at {self.base_url}"
         if isinstance(exc, openai.APITimeoutError):
             return ModelError(
@@ -340,9 +349,10 @@ class OpenAIChatModel:
                 "TOME_LLM__CONTEXT_WINDOW to the server's window (or lower TOME_PAGES__MAX_TOKENS)"
             )
         if status == 404:
+            listed = f": {', '.join(served[:8])}" if served else ""
             return ModelError(
                 f"{where} has no model {self.model!r} (404: {detail}); "
-                "set TOME_MODEL to one it serves"
+                f"set TOME_MODEL to one it serves{listed}"
             )
         if status == 429:
             return ModelError(
