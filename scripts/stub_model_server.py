@@ -213,10 +213,11 @@ def completion_body(content: str, used: tuple[int, int]) -> dict[str, Any]:
 
 
 def chunk_body(piece: str | None, used: tuple[int, int] | None = None) -> bytes:
+    """A stream event: a piece of text, or the last event (finish_reason and usage)."""
+    finish = "stop" if piece is None else None
     body: dict[str, Any] = {
         "id": "x", "object": "chat.completion.chunk", "created": 0, "model": "stub",
-        "choices": [] if piece is None else
-        [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+        "choices": [{"index": 0, "delta": {"content": piece or ""}, "finish_reason": finish}],
     }  # fmt: skip
     if used:
         body["usage"] = {"prompt_tokens": used[0], "completion_tokens": used[1],

@@ -25,6 +25,7 @@ class StubReply:
     error: str = ""
     usage: tuple[int, int] = (11, 3)
     cached: int = 0  # prompt tokens reported as served from a prefix cache (as vLLM does)
+    truncate: bool = False  # a stream that stops after its pieces, never finishing the reply
     headers: dict[str, str] = field(default_factory=dict)
     raw_body: bytes | None = None  # sent as it is with 200: a malformed reply
 
@@ -51,11 +52,13 @@ def completion(content: str, usage: tuple[int, int], cached: int = 0) -> dict[st
     }  # fmt: skip
 
 
-def chunk(piece: str | None, usage: tuple[int, int] | None = None, cached: int = 0) -> bytes:
+def chunk(
+    piece: str | None, usage: tuple[int, int] | None = None, cached: int = 0, finish: str = ""
+) -> bytes:
+    choice = {"index": 0, "delta": {"content": piece or ""}, "finish_reason": finish or None}
     body: dict[str, Any] = {
         "id": "cmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "stub-model",
-        "choices": [] if piece is None else
-        [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+        "choices": [choice] if piece is not None or finish else [],
     }  # fmt: skip
     if usage:
         body["usage"] = _usage(usage, cached)
@@ -128,6 +131,9 @@ class OpenAIStub:
                 for piece in reply.stream_pieces or [reply.content]:
                     self.wfile.write(chunk(piece))
                     self.wfile.flush()
+                if reply.truncate:  # the connection closes mid-reply
+                    return
+                self.wfile.write(chunk(None, finish="stop"))
                 self.wfile.write(chunk(None, reply.usage, reply.cached))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()

@@ -259,3 +259,12 @@ async def test_404_for_an_unknown_model_lists_the_models_the_server_has() -> Non
         and "set TOME_MODEL to one it serves: stub-model" in message
     )
     assert "\n" not in message
+
+
+async def test_a_stream_cut_before_the_reply_finished_is_one_clear_error() -> None:
+    cut = StubReply(stream_pieces=['{"answer": "The ans'], truncate=True)
+    with openai_stub(lambda _: cut) as stub:
+        client = make_client(stub.base_url, model="m")
+        with pytest.raises(ModelError, match="ended its stream before the reply was complete"):
+            _ = [p async for p in client.stream(MESSAGES)]
+        assert client.usage.calls == 0  # a failed call is not counted as made

@@ -250,6 +250,7 @@ class OpenAIChatModel:
             meters = self._begin()
             pieces: list[str] = []
             counted: tuple[int, int, int] | None = None
+            finished, events = False, 0
             try:
                 chunks = await self._with_retries(
                     lambda: self._client.chat.completions.create(
@@ -258,9 +259,12 @@ class OpenAIChatModel:
                 )
                 async with chunks:  # closes the connection when the reader stops or is cancelled
                     async for chunk in chunks:
+                        events += 1
                         if chunk.usage:
                             counted = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens,
                                        _cached(chunk.usage))  # fmt: skip
+                        if chunk.choices and chunk.choices[0].finish_reason:
+                            finished = True
                         if chunk.choices and chunk.choices[0].delta.content:
                             pieces.append(chunk.choices[0].delta.content)
                             yield chunk.choices[0].delta.content
@@ -270,6 +274,19 @@ class OpenAIChatModel:
             except BaseException:
                 self._end(meters, None)
                 raise
+            if not events:
+                self._end(meters, None)
+                raise ModelError(
+                    f"the model server at {self.base_url} sent a malformed reply (no stream "
+                    "events); check that TOME_BASE_URL points at an OpenAI-compatible /v1 endpoint"
+                )
+            if not finished:  # every OpenAI-compatible server ends a reply with a finish_reason
+                self._end(meters, None)
+                raise ModelError(
+                    f"the model server at {self.base_url} ended its stream before the reply was "
+                    f"complete (after {len(pieces)} pieces); see the server's log (it may have "
+                    "crashed, or a proxy cut the connection)"
+                )
             if counted is None:
                 counted = (self._estimate(messages), count_tokens("".join(pieces)), 0)
             self._end(meters, counted)
