@@ -29,9 +29,7 @@ def fence_page(number: int, text: str, title: str = "") -> str:
 def fence_summary(number: int, text: str, pages: str = "") -> str:
     """A node's summary as data; `pages` is its span ("3-5")."""
     where = f' pages="{pages}"' if pages else ""
-    return (
-        f'<summary number="{number}"{where}>{fenced_text(" ".join(text.split()))}</summary>'
-    )
+    return f'<summary number="{number}"{where}>{fenced_text(" ".join(text.split()))}</summary>'
 
 
 def fence_note(number: int, text: str, confidence: float | None = None) -> str:

@@ -21,6 +21,7 @@ class Recall:
     query: str  # the retrieval query
     turns: int
     related: int
+    clipped: int = 0  # earlier questions and answers cut to fit the prompt (the trace says so)
 
 
 def _clip(text: str, max_words: int) -> str:
@@ -62,7 +63,10 @@ def recall(
     if earlier:
         last = earlier[-1]
         query = f"{_clip(last.question, 30)} {_clip(last.answer, 40)} {question}"
-    return Recall(conversation_id, "\n\n".join(blocks), query, len(earlier), len(related))
+    texts = [(e.question, words // 3) for e in earlier] + [(e.answer, words) for e in earlier]
+    texts += [(e.question, 25) for e in related] + [(e.answer, 50) for e in related]
+    clipped = sum(len(text.split()) > limit for text, limit in texts)
+    return Recall(conversation_id, "\n\n".join(blocks), query, len(earlier), len(related), clipped)
 
 
 def remember(store: MemoryStore, question: str, documents: list[str], answer: Answer) -> None:

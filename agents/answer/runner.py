@@ -97,7 +97,12 @@ async def answer_question(
             "documents": documents,
             "trace": [
                 chosen.trace(),
-                {"step": "recall", "turns": memo.turns, "related": memo.related},
+                {
+                    "step": "recall",
+                    "turns": memo.turns,
+                    "related": memo.related,
+                    "clipped": memo.clipped,
+                },
             ],
         }
         with asking(ctx.settings):  # a builder sharing the embedded server lets this go first

@@ -127,3 +127,14 @@ def test_navigate_and_lookup_stay_within_six_calls_and_8k_prompt_tokens() -> Non
         assert library.store.get_page(answer.citations[0].page).ordinal == 97
     auto = library.ask("What is in Grandma Ada's lemon cake?", [doc])
     assert auto.strategy == "lookup" and auto.usage.calls <= 6
+
+
+def test_the_trace_says_when_earlier_turns_were_cut_to_fit() -> None:
+    library = make_library(FakeChatModel(responder=echo_answer))
+    doc = add_document(library, BOOK_B, title="Mountains")
+    long_question = "What does Tomas keep " + "and where exactly and why " * 8 + "?"
+    first = library.ask(long_question, [doc], strategy="rag")
+    follow = library.ask("And why?", [doc], strategy="rag", conversation=first.conversation)
+    recall = next(t for t in follow.trace if t["step"] == "recall")
+    assert recall["turns"] == 1 and recall["clipped"] == 1
+    assert next(t for t in first.trace if t["step"] == "recall")["clipped"] == 0
