@@ -24,7 +24,13 @@ from agents.ingest.grouping import node_id, parent_for, plan_groups
 from agents.ingest.state import GistTask, IngestState, SummaryTask
 from memory.quality import coverage, restates_title, verbatim_share
 from reader.core.errors import NotFoundError
-from reader.core.events import IngestFinished, IngestStarted, LevelStarted, PageGisted
+from reader.core.events import (
+    IngestFinished,
+    IngestStarted,
+    LevelStarted,
+    PageGisted,
+    Preparing,
+)
 from reader.core.types import Node, Page
 from reader.documents import load_document, paginate
 from reader.llm.priority import yield_to_questions
@@ -37,12 +43,16 @@ MAX_VERBATIM = 0.8  # so is one whose word pairs are mostly its children's
 
 async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
+    writer = get_stream_writer()
+    writer(Preparing("reading", state["source"]))
     document = await asyncio.to_thread(load_document, state["source"])
+    writer(Preparing("paginating", f"{len(document.text):,} characters"))
     pages = await asyncio.to_thread(paginate, document, ctx.settings.pages)
+    writer(Preparing("embedding", f"{len(pages):,} pages"))
     if not await asyncio.to_thread(ctx.store.add_document, document, pages):
         await asyncio.to_thread(ctx.store.set_status, document.id, "ingesting")
     done = await asyncio.to_thread(ctx.store.nodes, document.id, 1)
-    get_stream_writer()(
+    writer(
         IngestStarted(
             document=document.id, pages=len(pages), done=len(done),
             tokens=sum(p.tokens for p in pages), resumed=bool(done),

@@ -26,6 +26,7 @@ from reader.core.events import (
     IngestStarted,
     LevelStarted,
     PageGisted,
+    Preparing,
     Problem,
     QuestionDone,
     WorkEvent,
@@ -52,7 +53,8 @@ class IngestProgress:
             console=self.console,
             transient=False,
         )
-        self.task = self.progress.add_task(label[:40], total=None, rate="")
+        self.label = label[:40]
+        self.task = self.progress.add_task(self.label, total=None, rate="")
         self.started = time.perf_counter()
         self.tokens = 0
         self.done = 0  # pages gisted, earlier runs' included
@@ -68,12 +70,16 @@ class IngestProgress:
             self.progress.stop()
 
     def __call__(self, event: IngestEvent) -> None:
+        if isinstance(event, Preparing) and event.step == "reading":
+            return  # a file refused while it is read leaves its one-line error alone
         if not self.progress.live.is_started:
             self.progress.start()
         match event:
+            case Preparing(step=step, detail=detail):
+                self.progress.update(self.task, description=f"{step} {detail}"[:40])
             case IngestStarted(pages=pages, done=done):
                 self.done, self.total = done, pages
-                self.progress.update(self.task, total=pages, completed=done)
+                self.progress.update(self.task, total=pages, completed=done, description=self.label)
             case PageGisted(ok=ok, tokens=tokens, ordinal=ordinal, error=error):
                 self.done = min(self.total, self.done + int(ok))
                 self.tokens += tokens

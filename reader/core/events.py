@@ -8,6 +8,15 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Preparing:
+    """A step before the pages exist, which takes a while on a large document: `step` is
+    "reading", "paginating" or "embedding"; `detail` says how much."""
+
+    step: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class IngestStarted:
     document: str
     pages: int
@@ -35,7 +44,7 @@ class IngestFinished:
     depth: int
 
 
-IngestEvent = IngestStarted | PageGisted | LevelStarted | IngestFinished
+IngestEvent = Preparing | IngestStarted | PageGisted | LevelStarted | IngestFinished
 
 
 @dataclass(frozen=True)

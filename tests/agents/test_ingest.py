@@ -352,3 +352,15 @@ def test_a_second_add_while_another_process_builds_says_so_and_does_no_work(
         holder.wait()
     report = library.ingest(book)  # the other builder is gone: this one does the work
     assert report.pages >= 2 and library.store.get_document(report.id).status == "ready"
+
+
+def test_progress_starts_before_the_pages_exist(tmp_path: Path) -> None:
+    from reader.core.events import IngestStarted, Preparing
+
+    library = make_library(tmp_path, FakeChatModel(responder=responder))
+    events: list[object] = []
+    library.ingest(write_book(tmp_path / "book.txt", 2, 2), on_event=events.append)
+    steps = [e.step for e in events if isinstance(e, Preparing)]
+    assert steps == ["reading", "paginating", "embedding"]
+    first_started = next(i for i, e in enumerate(events) if isinstance(e, IngestStarted))
+    assert first_started == 3, "the three steps come before the pages are counted"

@@ -25,6 +25,7 @@ from reader.core.events import (
     IngestStarted,
     LevelStarted,
     PageGisted,
+    Preparing,
 )
 
 if TYPE_CHECKING:
@@ -269,6 +270,8 @@ class LibraryScreen(Screen):
         bar = self.query_one("#add-progress", ProgressBar)
         status = self.query_one("#add-status", Static)
         match event:
+            case Preparing(step=step, detail=detail):
+                status.update(f"{step} {detail}…")
             case IngestStarted(pages=pages, done=done):
                 bar.update(total=pages, progress=done)
                 status.update(f"reading {pages} pages…")
