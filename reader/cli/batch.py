@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from reader.cli.common import StrategyChoice, echo_json, open_library
+from reader.core.errors import Interrupted
 
 
 @click.command()
@@ -47,10 +48,16 @@ def batch(
 
     library = open_library(ctx)
     with BatchProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
-        report = run_batch(
-            library, questions, out, strategy=strategy, concurrency=concurrency,
-            on_event=progress, shard=shard,
-        )  # fmt: skip
+        try:
+            report = run_batch(
+                library, questions, out, strategy=strategy, concurrency=concurrency,
+                on_event=progress, shard=shard,
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"interrupted; rerun `tome batch {questions} --out {out}` to finish: "
+                f"{progress.answered} of {progress.total} questions answered this run"
+            ) from None
     if as_json:
         echo_json(report.to_json())
     else:

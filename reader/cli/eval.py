@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reader.cli.common import StrategyChoice, echo_json, open_library, settings_from
-from reader.core.errors import ConfigError
+from reader.core.errors import ConfigError, Interrupted
 
 if TYPE_CHECKING:
     from reader.eval.judge import Judge
@@ -147,7 +147,11 @@ def eval_command(
     started = time.perf_counter()
     total = len(items) * len(chosen)
 
+    answered = 0
+
     def progress(event: WorkEvent) -> None:
+        nonlocal answered
+        answered += isinstance(event, QuestionDone)
         if isinstance(event, FileIngesting):
             click.echo(f"ingest {event.path}", err=True)
         elif isinstance(event, QuestionDone) and event.row is not None:
@@ -163,9 +167,16 @@ def eval_command(
 
     library = open_library(ctx)
     click.echo(f"{len(items)} questions x {len(chosen)} strategies = {total} answers", err=True)
-    rows = evaluate(
-        library, items, chosen, rows_path, concurrency=concurrency, on_event=progress, judge=judge
-    )
+    try:
+        rows = evaluate(
+            library, items, chosen, rows_path, concurrency=concurrency, on_event=progress,
+            judge=judge,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; rerun the same `tome eval` command to finish: {answered} answers "
+            f"were added to {rows_path} this run (of {total})"
+        ) from None
     summaries = summarise(rows)
     f1_differences = differences(rows)
     model = library.model_name()

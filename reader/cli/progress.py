@@ -115,6 +115,8 @@ class BatchProgress:
         self.progress: Progress | None = None
         self.task: TaskID | None = None
         self.failed = 0
+        self.answered = 0  # questions finished this run, and how many were to do
+        self.total = 0
 
     def __enter__(self) -> BatchProgress:
         return self
@@ -128,6 +130,10 @@ class BatchProgress:
         if isinstance(event, Problem):
             self._say(event.message)
             return
+        if isinstance(event, AnsweringStarted):
+            self.total = event.total
+        elif isinstance(event, QuestionDone):
+            self.answered += event.ok
         if not self.enabled:
             return
         match event:

@@ -150,3 +150,44 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_document_says_interrupted(
     ), lines[0]
     store = MemoryStore(settings, make_embedder(settings.memory.embedding))
     assert store.documents()[0].status == "interrupted"
+
+
+def test_ctrl_c_during_batch_is_one_line_saying_how_to_finish(
+    tmp_path: Path, tome_home: Path
+) -> None:
+    book = write_book(tmp_path / "book.txt", chapters=1, paragraphs_per_chapter=2)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        "".join(f'{{"id": "q{i}", "question": "What happens {i}?", "documents": ["{book}"]}}\n'
+                for i in range(6)),
+        encoding="utf-8",
+    )  # fmt: skip
+    answer = '{"answer": "Something.", "page": 1, "quote": ""}'
+    reply = StubReply(content=answer, delay=1.0)
+    with openai_stub(lambda _: reply) as stub:
+        env = {**os.environ, "TOME_HOME": str(tome_home), "TOME_BASE_URL": stub.base_url,
+               "TOME_LLM__CONCURRENCY": "1"}  # fmt: skip
+        out = tmp_path / "answers.jsonl"
+        add = subprocess.run([sys.executable, "-m", "reader", "add", "-q", str(book)], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert add.returncode == 0, add.stderr
+        asked = len(stub.requests)
+        running = subprocess.Popen(
+            [sys.executable, "-m", "reader", "batch", str(questions), "--out", str(out),
+             "--strategy", "bm25", "--concurrency", "1"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(stub.requests) < asked + 2:
+            assert running.poll() is None, running.communicate()
+            time.sleep(0.05)  # polling the stub for a condition, with a deadline
+        running.send_signal(signal.SIGINT)
+        _, err = running.communicate(timeout=60)
+    assert running.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert re.fullmatch(
+        r"Error: interrupted; rerun `tome batch .*questions\.jsonl --out .*answers\.jsonl` to "
+        r"finish: \d of 6 questions answered this run",
+        lines[0],
+    ), lines[0]
