@@ -30,7 +30,13 @@ from memory.records import (
     node_metadata,
     page_from,
 )
-from memory.writes import has_leftovers, purge_document, store_pages
+from memory.writes import (
+    has_leftovers,
+    purge_document,
+    store_page_texts,
+    store_pages,
+    store_passages,
+)
 from reader.core.errors import NotFoundError, NotReadyError, StoreError
 from reader.core.leases import holders
 from reader.core.settings import Settings
@@ -106,9 +112,11 @@ class MemoryStore:
             )
         return meta
 
-    def add_document(self, doc: Document, pages: list[Page]) -> bool:
+    def add_document(self, doc: Document, pages: list[Page], embed_passages: bool = True) -> bool:
         """Store the pages (and their passages) of a new document and register it as `ingesting`.
-        False, and nothing written, when the document is already there (ready or ingesting)."""
+        False, and nothing written, when the document is already there (ready or ingesting).
+        With `embed_passages=False` the passages come later (`embed_passages`), so that a large
+        document is registered, and askable by BM25, in seconds."""
         check_id(doc.id, "document")
         strays = [page.id for page in pages if page.document != doc.id]
         if strays:
@@ -119,19 +127,37 @@ class MemoryStore:
                 return False  # its pages are stored: the run that follows finishes the rest
             if existing["status"] == "removing":
                 self.remove_document(doc.id)
-        (title_vector,) = store_pages(
-            self.chroma, self.embed, pages, self.settings.pages.encoding, [doc.title]
-        )
+        if embed_passages:
+            (title_vector,) = store_pages(
+                self.chroma, self.embed, pages, self.settings.pages.encoding, [doc.title]
+            )
+        else:
+            (title_vector,) = store_page_texts(self.chroma, self.embed, pages, [doc.title])
         # The document record comes last: a crash before it leaves nothing that looks registered.
+        meta = document_metadata(doc, pages, "ingesting", time.time())
         self.chroma.upsert(
-            "documents",
-            [doc.id],
-            [title_vector],
-            [document_metadata(doc, pages, "ingesting", time.time())],
+            "documents", [doc.id], [title_vector], [{**meta, "embedded": embed_passages}],
             [doc.title],
-        )
+        )  # fmt: skip
         self.chroma.bump_generation()
         return True
+
+    def passages_embedded(self, doc_id: str) -> bool:
+        """Are the document's passages all embedded (so that similarity search sees all of it)?"""
+        return bool(self._require_doc_meta(doc_id).get("embedded", True))
+
+    def embed_passages(self, doc_id: str) -> int:
+        """Embed the passages of a document registered without them, skipping those a crashed
+        run stored; how many were embedded now."""
+        if self.passages_embedded(doc_id):
+            return 0
+        stored = set(self.chroma.ids_where("passages", {"document": doc_id}))
+        written = store_passages(
+            self.chroma, self.embed, self.pages(doc_id), self.settings.pages.encoding, stored
+        )
+        self.chroma["documents"].update(ids=[doc_id], metadatas=[{"embedded": True}])
+        self.chroma.bump_generation()
+        return written
 
     def set_status(self, doc_id: str, status: str, stats: dict[str, Any] | None = None) -> None:
         """Set `ingesting`, `ready`, `failed` or `interrupted`; `stats` are merged into the

@@ -5,12 +5,56 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from memory.chroma import Chroma
-from memory.passages import split_page
+from memory.passages import Passage, split_page
 from memory.records import page_metadata
 from reader.core.types import Page
 
 Embed = Callable[[list[str]], list[list[float]]]
 PURGE_ORDER = ("episodes", "nodes", "passages", "pages")
+
+
+EMBED_BATCH = 64  # passages embedded and written at a time, when they follow the pages
+
+
+def store_page_texts(
+    chroma: Chroma, embed: Embed, pages: list[Page], extra: list[str]
+) -> list[list[float]]:
+    """Upsert the pages alone, their passages to follow (`store_passages`); embed `extra` texts
+    and return their vectors. Pages are read, never searched by vector: each carries the first
+    extra vector (the title's) only because Chroma wants one."""
+    vectors = embed(extra)
+    chroma.upsert(
+        "pages",
+        [page.id for page in pages],
+        [vectors[0] for _ in pages],
+        [page_metadata(page) for page in pages],
+        [page.text for page in pages],
+    )
+    return vectors
+
+
+def store_passages(
+    chroma: Chroma, embed: Embed, pages: list[Page], encoding: str, stored: set[str]
+) -> int:
+    """Embed and upsert the passages of `pages` not in `stored`, a batch at a time (a crash
+    keeps the batches written); how many were written."""
+    matter = {page.id: page.matter for page in pages}
+    todo = [p for page in pages for p in split_page(page, enc_name=encoding) if p.id not in stored]
+    for at in range(0, len(todo), EMBED_BATCH):
+        batch = todo[at : at + EMBED_BATCH]
+        chroma.upsert(
+            "passages",
+            [p.id for p in batch],
+            embed([p.text for p in batch]),
+            [_passage_metadata(p, matter[p.page]) for p in batch],
+            [p.text for p in batch],
+        )
+    return len(todo)
+
+
+def _passage_metadata(p: Passage, matter: str) -> dict[str, object]:
+    return {"document": p.document, "page": p.page, "ordinal": p.ordinal, "index": p.index,
+            "start": p.start, "end": p.end, "matter": matter}  # fmt: skip
 
 
 def store_pages(

@@ -1,5 +1,5 @@
-"""The ingestion graph: pages → gists (map, in parallel with `Send`) → summary tree (reduce, one
-level at a time) → ready.
+"""The ingestion graph: pages → gists (map, in parallel with `Send`, beside the passages'
+embeddings) → summary tree (reduce, one level at a time) → ready.
 
 Resuming is the store's job, and only the store's: every node writes its result there as soon as
 it has it, under a deterministic id, and skips what is already stored. A run that crashed (or was
@@ -48,8 +48,10 @@ async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[st
     document = await asyncio.to_thread(load_document, state["source"])
     writer(Preparing("paginating", f"{len(document.text):,} characters"))
     pages = await asyncio.to_thread(paginate, document, ctx.settings.pages)
-    writer(Preparing("embedding", f"{len(pages):,} pages"))
-    if not await asyncio.to_thread(ctx.store.add_document, document, pages):
+    writer(Preparing("storing", f"{len(pages):,} pages"))
+    # The passages are embedded beside the gists (`embed`), not before them: the first model
+    # call waits for nothing but the pages, and the document is askable as soon as they are in.
+    if not await asyncio.to_thread(ctx.store.add_document, document, pages, False):
         await asyncio.to_thread(ctx.store.set_status, document.id, "ingesting")
     done = await asyncio.to_thread(ctx.store.nodes, document.id, 1)
     writer(
@@ -72,10 +74,13 @@ async def dispatch_gists(state: IngestState, runtime: Runtime[GraphContext]) -> 
     done = {n.first_page for n in await asyncio.to_thread(store.nodes, state["doc_id"], 1)}
     pages = await asyncio.to_thread(store.pages, state["doc_id"])
     todo = [p for p in pages if p.ordinal not in done]
-    if not todo:
+    embed = [] if await asyncio.to_thread(store.passages_embedded, state["doc_id"]) else [
+        Send("embed", {"doc_id": state["doc_id"]})
+    ]  # fmt: skip
+    if not todo and not embed:
         return "reduce"
     chapters = state.get("chapters", [])
-    return [
+    return embed + [
         Send(
             "gist",
             GistTask(
@@ -88,6 +93,12 @@ async def dispatch_gists(state: IngestState, runtime: Runtime[GraphContext]) -> 
         )
         for p in todo
     ]
+
+
+async def embed(task: dict[str, str], runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """The passages' embeddings, for similarity search, while the gists are written."""
+    await asyncio.to_thread(runtime.context.store.embed_passages, task["doc_id"])
+    return {}
 
 
 Judge = Callable[[str], tuple[float, str]]  # a summary's score, and why it is not good enough
@@ -299,11 +310,13 @@ def build_graph() -> StateGraph:
     graph = StateGraph(IngestState, context_schema=GraphContext)
     graph.add_node("prepare", prepare)
     graph.add_node("gist", gist)
+    graph.add_node("embed", embed)
     graph.add_node("reduce", reduce)
     graph.add_node("summarise", summarise)
     graph.add_edge(START, "prepare")
-    graph.add_conditional_edges("prepare", dispatch_gists, ["gist", "reduce"])
+    graph.add_conditional_edges("prepare", dispatch_gists, ["gist", "embed", "reduce"])
     graph.add_edge("gist", "reduce")
+    graph.add_edge("embed", "reduce")
     graph.add_conditional_edges("reduce", dispatch_level, ["summarise", END])
     graph.add_edge("summarise", "reduce")
     return graph

@@ -361,6 +361,35 @@ def test_progress_starts_before_the_pages_exist(tmp_path: Path) -> None:
     events: list[object] = []
     library.ingest(write_book(tmp_path / "book.txt", 2, 2), on_event=events.append)
     steps = [e.step for e in events if isinstance(e, Preparing)]
-    assert steps == ["reading", "paginating", "embedding"]
+    assert steps == ["reading", "paginating", "storing"]
     first_started = next(i for i, e in enumerate(events) if isinstance(e, IngestStarted))
     assert first_started == 3, "the three steps come before the pages are counted"
+
+
+def test_the_first_gist_does_not_wait_for_the_passage_embeddings(tmp_path: Path) -> None:
+    """The passages are embedded beside the gists: an embedder that will not finish before the
+    model has been asked for a gist would hang an ingest that embedded first."""
+    import threading
+
+    asked = threading.Event()
+
+    def gisting(request: FakeRequest) -> str:
+        asked.set()
+        return responder(request)
+
+    class WaitsForTheModel(FakeEmbedder):
+        def embed(self, texts: list[str]) -> list[list[float]]:
+            if len(texts) > 1 or texts[0] != "book":  # passages, not the title
+                assert asked.wait(20), "the passages were embedded before any gist was asked"
+            return super().embed(texts)
+
+    model = FakeChatModel(responder=gisting)
+    library = make_library(tmp_path, model)
+    from memory.store import MemoryStore
+
+    library._store = MemoryStore(library.settings, WaitsForTheModel())
+    report = library.ingest(write_book(tmp_path / "book.txt", 2, 2))
+    store = library.store
+    assert store.passages_embedded(report.id) and store.get_document(report.id).status == "ready"
+    hits = store.search_pages("alpha beta", [report.id], k=2)
+    assert hits and all(h.page.document == report.id for h in hits)
