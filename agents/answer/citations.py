@@ -86,6 +86,14 @@ def extractive_quote(pages: list[Page], answer: str, question: str) -> tuple[Pag
     return None if best is None else (best[1], best[2], best[3])
 
 
+def _supports(found: tuple[Page, int, int], answer: str) -> bool:
+    """Does the quoted span share a content word with the answer? A small model often quotes
+    the sentence next to the one that holds its answer; such a quote supports nothing."""
+    page, start, end = found
+    words = content_words(answer)
+    return not words or bool(words & content_words(page.text[start:end]))
+
+
 def cite(page: Page, start: int, end: int, title: str = "") -> Citation:
     return Citation(
         document=page.document,
@@ -107,8 +115,9 @@ def build_citations(
 ) -> tuple[list[Citation], list[dict[str, Any]]]:
     """Citations for each evidence item, and trace notes; `titles` names the documents.
 
-    The quote is looked for in the item's pages in order; when it is missing or not verbatim the
-    best-overlapping sentence of those pages stands in. Duplicate spans are merged."""
+    The quote is looked for in the item's pages in order; when it is missing, not verbatim, or
+    shares no word with the answer while another sentence does, the best-overlapping sentence of
+    those pages stands in. Duplicate spans are merged."""
     citations: list[Citation] = []
     notes: list[dict[str, Any]] = []
     seen: set[tuple[str, int, int]] = set()
@@ -126,6 +135,11 @@ def build_citations(
                     break
             if found is None:
                 notes.append({"step": "cite", "dropped_quote": quote[:200]})
+            elif not _supports(found, answer):
+                better = extractive_quote(candidates, answer, question)
+                if better is not None and _supports(better, answer):
+                    notes.append({"step": "cite", "replaced_quote": quote[:200]})
+                    found = better
         if found is None:
             found = extractive_quote(candidates, answer, question)
         if found is None:

@@ -67,3 +67,16 @@ def test_invented_quotes_are_replaced_by_an_extractive_sentence() -> None:
     assert PAGE.text[cite.start - PAGE.start : cite.end - PAGE.start] == cite.quote
     picked = extractive_quote([PAGE], "It rained", "weather?")
     assert picked is not None and PAGE.text[picked[1] : picked[2]] == "It rained."
+
+
+def test_a_verbatim_quote_that_does_not_hold_the_answer_gives_way_to_one_that_does() -> None:
+    # the model quotes the sentence next to its answer's (a 0.5B model's habit)
+    evidence = [Evidence(pages=[PAGE.id], quote="The ship came in at dawn.")]
+    citations, notes = build_citations(
+        evidence, {PAGE.id: PAGE}, "To the pier.", "Where did Mara run?"
+    )
+    assert citations[0].quote == "Mara ran to the PIER, shouting for Tomas."
+    assert notes == [{"step": "cite", "replaced_quote": "The ship came in at dawn."}]
+    # a quote that holds the answer stays, even when another sentence matches the question more
+    kept, _ = build_citations(evidence, {PAGE.id: PAGE}, "At dawn.", "Where did Mara run?")
+    assert kept[0].quote == "The ship  came in at dawn."
