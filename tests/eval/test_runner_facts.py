@@ -44,12 +44,15 @@ def test_a_reader_quoting_the_planted_sentence_is_found_and_cited(
 
 
 def quotes_filler(request: FakeRequest) -> str:
-    """Gives the right answer but cites the first sentence of page 1, never a planted one."""
+    """Gives the right answer but cites the first sentence of page 1, never a planted one (and
+    words of it in the answer, so that the quote seems to support it)."""
     reply = facts_reader(request)
     if ANSWER_PROMPT not in request.messages[-1]["content"]:
         return reply
     page = request.messages[-1]["content"].split('<page number="1"', 1)[1].split("\n", 2)[1]
-    return json.dumps({**json.loads(reply), "page": 1, "quote": page.split(". ")[0] + "."})
+    quote = page.split(". ")[0] + "."
+    answer = json.loads(reply)["answer"] + " " + quote
+    return json.dumps({**json.loads(reply), "answer": answer, "page": 1, "quote": quote})
 
 
 def test_a_right_answer_citing_another_sentence_is_found_not_cited(
