@@ -126,7 +126,7 @@ def test_navigate_and_lookup_stay_within_six_calls_and_8k_prompt_tokens() -> Non
         assert "Cardamom" in answer.text
         assert library.store.get_page(answer.citations[0].page).ordinal == 97
     auto = library.ask("What is in Grandma Ada's lemon cake?", [doc])
-    assert auto.strategy == "hybrid" and auto.usage.calls <= 6 and auto.usage.prompt_tokens <= 8000
+    assert auto.strategy == "lookup" and auto.usage.calls <= 6 and auto.usage.prompt_tokens <= 8000
 
 
 def test_the_trace_says_when_earlier_turns_were_cut_to_fit() -> None:
