@@ -33,11 +33,12 @@ T = TypeVar("T")
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 
-def strategy_names(*, auto: bool = True) -> list[str]:
-    """The names `strategy=` accepts: every registered strategy and baseline, and `auto`."""
+def strategy_names(*, auto: bool = True, kind: str | None = None) -> list[str]:
+    """The names `strategy=` accepts: every registered strategy and baseline (or those of one
+    `kind`: "strategy", "baseline"), and `auto`."""
     from agents.registry import names
 
-    return names(auto=auto)
+    return names(auto=auto, kind=kind)
 
 
 def check_strategy(name: str) -> str:

@@ -122,6 +122,7 @@ def eval_command(
     grade the answers that have no grade yet)."""
     from reader.core.events import FileIngesting, QuestionDone, WorkEvent
     from reader.eval.datasets import load_items
+    from reader.eval.picture import quality_cost_svg
     from reader.eval.report import differences, summarise, to_markdown
     from reader.eval.runner import evaluate
     from reader.library import strategy_names
@@ -195,9 +196,13 @@ def eval_command(
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    picture = out.with_suffix(".svg")  # quality against cost per strategy, beside the report
+    baselines = set(strategy_names(auto=False)) - set(strategy_names(auto=False, kind="strategy"))
+    kinds = {name: "baseline" if name in baselines else "strategy" for name in chosen}
+    picture.write_text(quality_cost_svg(summaries, rows, kinds), encoding="utf-8")
     if as_json:
         echo_json({k: v for k, v in report.items() if k != "questions"})
     else:
         click.echo(f"model: {model}\n")
         click.echo(to_markdown(summaries, f1_differences))
-        click.echo(f"\nreport: {out}  rows: {rows_path}", err=True)
+        click.echo(f"\nreport: {out}  rows: {rows_path}  picture: {picture}", err=True)

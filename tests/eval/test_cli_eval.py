@@ -60,6 +60,8 @@ def test_facts_suite_runs_from_the_command_line(tmp_path: Path, shared_data: Pat
         "fact",
         "two-hop",
     }
+    picture = out.with_suffix(".svg").read_text(encoding="utf-8")  # quality against cost
+    assert "found and cited (95 % interval) against cost" in picture and "<circle" in picture
 
 
 def test_judge_options_come_together(tmp_path: Path) -> None:
