@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from memory.quality import MemoryHealth
     from memory.records import ConversationSummary, DocumentRecord
     from memory.store import MemoryStore
-    from reader.core.types import Answer, Episode, Node, Page
+    from reader.core.types import Answer, Episode, Node, Page, StrategyName
     from reader.llm.client import ChatModel
 
 T = TypeVar("T")
@@ -225,7 +225,7 @@ class Library:
         self,
         question: str,
         documents: list[str | Path] | None = None,
-        strategy: str | None = None,
+        strategy: StrategyName | None = None,
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,
@@ -250,7 +250,7 @@ class Library:
         self,
         question: str,
         documents: list[str | Path] | None = None,
-        strategy: str | None = None,
+        strategy: StrategyName | None = None,
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,
@@ -332,7 +332,7 @@ class DocumentHandle:
     async def aask(
         self,
         question: str,
-        strategy: str | None = None,
+        strategy: StrategyName | None = None,
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,
@@ -343,7 +343,7 @@ class DocumentHandle:
     def ask(
         self,
         question: str,
-        strategy: str | None = None,
+        strategy: StrategyName | None = None,
         conversation: str | None = None,
         *,
         on_text: Callable[[str], None] | None = None,

@@ -98,6 +98,13 @@ class Citation(BaseModel):
     title: str = ""
 
 
+# The names `strategy=` accepts, for type checkers; agents/registry.py is the one list, and a test
+# keeps the two equal.
+StrategyName = Literal[
+    "auto", "full", "bm25", "rag", "hybrid", "lookup", "navigate", "chain", "mapreduce", "whole"
+]
+
+
 class Answer(BaseModel):
     text: str
     citations: list[Citation] = Field(default_factory=list)

@@ -92,3 +92,12 @@ def test_a_verbatim_quote_that_does_not_hold_the_answer_gives_way_to_one_that_do
     # a quote that holds the answer stays, even when another sentence matches the question more
     kept, _ = build_citations(evidence, {PAGE.id: PAGE}, "At dawn.", "Where did Mara run?")
     assert kept[0].quote == "The ship  came in at dawn."
+
+
+def test_the_strategy_type_names_exactly_the_registered_strategies() -> None:
+    from typing import get_args
+
+    from agents.registry import names
+    from reader.core.types import StrategyName
+
+    assert sorted(get_args(StrategyName)) == sorted(names(auto=True))
