@@ -62,8 +62,8 @@ class EmbeddedModelSettings(BaseModel):
         30.0, ge=0, description="seconds the shared server outlives the last process using it"
     )
     # llama-cpp-python counts only the KV state against this (~75 MB for a 6k-token prompt of
-    # the 0.5B model), not the ~310 MB of logits it saves beside each: 320 MiB keeps about four
-    # prefixes in about 1.5 GB of RAM (2 GiB let the server grow to 11 GB).
+    # the 0.5B model), not the logits it saves beside each (~310 MB with `--logits_all false`,
+    # several GB without): 320 MiB keeps about four prefixes in about 1.5 GB of RAM.
     cache_bytes: int = Field(
         320 * 1024**2, ge=0, description="llama.cpp's cache of prompt prefixes (KV bytes); 0: none"
     )

@@ -141,6 +141,9 @@ def server_command(settings: Settings, gguf: Path, port: int) -> list[str]:
         "--n_ctx", str(cfg.n_ctx),
         "--n_threads", str(cfg.threads or os.cpu_count() or 2),
         "--n_batch", "512",
+        # The server's default keeps every prompt token's logits: n_ctx x 152k floats, 5 GB of
+        # RAM for an 8k window, copied again into each cached prefix. tome never asks for them.
+        "--logits_all", "false",
     ]  # fmt: skip
     if cfg.cache_bytes:  # llama.cpp keeps the states of several prompt prefixes in RAM
         command += ["--cache", "true", "--cache_type", "ram", "--cache_size", str(cfg.cache_bytes)]
