@@ -61,11 +61,11 @@ class EmbeddedModelSettings(BaseModel):
     idle_timeout: float = Field(
         30.0, ge=0, description="seconds the shared server outlives the last process using it"
     )
-    # llama-cpp-python counts only the KV state against this (~75 MB for a 6k-token prompt of
-    # the 0.5B model), not the logits it saves beside each (~310 MB with `--logits_all false`,
-    # several GB without): 320 MiB keeps about four prefixes in about 1.5 GB of RAM.
+    # Off by default: with it on, each cached prefix costs far more RAM than llama-cpp-python
+    # counts against it (KV bytes only): two servers of the test suite and the demo reached 8 GB
+    # each with 320 MiB. Without it llama.cpp still reuses the last prompt's prefix.
     cache_bytes: int = Field(
-        320 * 1024**2, ge=0, description="llama.cpp's cache of prompt prefixes (KV bytes); 0: none"
+        0, ge=0, description="llama.cpp's RAM cache of prompt prefixes (KV bytes); 0: none"
     )
 
 
