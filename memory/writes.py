@@ -75,18 +75,7 @@ def store_pages(
         "passages",
         [p.id for p in passages],
         vectors[: len(passages)],
-        [
-            {
-                "document": p.document,
-                "page": p.page,
-                "ordinal": p.ordinal,
-                "index": p.index,
-                "start": p.start,
-                "end": p.end,
-                "matter": matter[p.page],
-            }
-            for p in passages
-        ],
+        [_passage_metadata(p, matter[p.page]) for p in passages],
         [p.text for p in passages],
     )
     chroma.upsert(

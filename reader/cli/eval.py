@@ -197,7 +197,7 @@ def eval_command(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     picture = out.with_suffix(".svg")  # quality against cost per strategy, beside the report
-    baselines = set(strategy_names(auto=False)) - set(strategy_names(auto=False, kind="strategy"))
+    baselines = set(strategy_names(auto=False, kind="baseline"))
     kinds = {name: "baseline" if name in baselines else "strategy" for name in chosen}
     picture.write_text(quality_cost_svg(summaries, rows, kinds), encoding="utf-8")
     if as_json:

@@ -51,9 +51,7 @@ def _ready(port: int, server: subprocess.Popen[bytes], timeout: float) -> bool:
 def keep(run: Path, key: str, idle: float, port: int, command: list[str]) -> int:
     users = run / "users"
     state = state_path(run, key)
-    server = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, start_new_session=False
-    )
+    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
     stop = False
 
     def on_term(*_: object) -> None:

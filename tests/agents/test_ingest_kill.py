@@ -20,7 +20,7 @@ from memory.embeddings import make_embedder
 from memory.store import MemoryStore
 from reader.core.settings import load_settings
 from tests.agents.test_ingest import write_book
-from tests.openai_stub import StubReply, openai_stub
+from tests.openai_stub import OpenAIStub, StubReply, openai_stub
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
@@ -56,6 +56,21 @@ def progress(settings) -> tuple[set[int], set[tuple[int, int]]]:
     gisted = {n.first_page + 1 for n in store.nodes(docs[0].id, 1)}
     spans = {(n.first_page + 1, n.last_page + 1) for n in store.nodes(docs[0].id, 2)}
     return gisted, spans
+
+
+def interrupt_after(process: subprocess.Popen[str], stub: OpenAIStub, requests: int) -> str:
+    """Ctrl-C `process` once the stub has had `requests` requests; its exit must be 130 with one
+    stderr line, which is returned."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(stub.requests) < requests:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)  # polling the stub for a condition, with a deadline
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
 
 
 @pytest.mark.parametrize("phase", ["gists", "tree"])
@@ -133,21 +148,13 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_document_says_interrupted(
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         settings = load_settings()
-        deadline = time.monotonic() + 120
         # three model calls made (two gists stored, the third in flight): 1 s a call leaves
         # seconds of work, so the interrupt lands mid-run however slow the machine is
-        while time.monotonic() < deadline and len(stub.requests) < 3:
-            assert first.poll() is None, first.communicate()
-            time.sleep(0.05)  # polling the stub for a condition, with a deadline
-        first.send_signal(signal.SIGINT)
-        _, err = first.communicate(timeout=60)
-    assert first.returncode == 130, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
+        line = interrupt_after(first, stub, 3)
     assert re.fullmatch(
         r"Error: interrupted; rerun `tome add .*book\.txt` to finish: \d+ of \d+ pages done",
-        lines[0],
-    ), lines[0]
+        line,
+    ), line
     store = MemoryStore(settings, make_embedder(settings.memory.embedding))
     assert store.documents()[0].status == "interrupted"
 
@@ -177,17 +184,9 @@ def test_ctrl_c_during_batch_is_one_line_saying_how_to_finish(
              "--strategy", "bm25", "--concurrency", "1"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and len(stub.requests) < asked + 2:
-            assert running.poll() is None, running.communicate()
-            time.sleep(0.05)  # polling the stub for a condition, with a deadline
-        running.send_signal(signal.SIGINT)
-        _, err = running.communicate(timeout=60)
-    assert running.returncode == 130, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
+        line = interrupt_after(running, stub, asked + 2)
     assert re.fullmatch(
         r"Error: interrupted; rerun `tome batch .*questions\.jsonl --out .*answers\.jsonl` to "
         r"finish: \d of 6 questions answered this run",
-        lines[0],
-    ), lines[0]
+        line,
+    ), line
