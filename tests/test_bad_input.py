@@ -68,6 +68,8 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     ("unreadable JSON in TOME_LLM", ["ls"], {"TOME_LLM": "{bad"}, "cannot be read"),
     ("TOME_HOME is a file", ["ls"], {"TOME_HOME": "{tmp}/notes.xyz"}, "not a directory"),
     ("an unknown configured strategy", ["ls"], {"TOME_ANSWER__STRATEGY": "nope"}, "nope"),
+    ("an unknown --preset", ["--preset", "fsat", "ls"], {}, "did you mean fast?"),
+    ("an unknown TOME_PRESET", ["ls"], {"TOME_PRESET": "nope"}, "no preset named 'nope'"),
     (
         "serve to the network without a key",
         ["serve", "--host", "0.0.0.0", "--dry-run"],

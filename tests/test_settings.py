@@ -91,3 +91,39 @@ def test_an_unknown_table_in_the_config_file_is_refused(tmp_path: Path) -> None:
 def test_any_registered_strategy_is_a_valid_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOME_ANSWER__STRATEGY", "bm25")
     assert load_settings().answer.strategy == "bm25"
+
+
+def test_a_built_in_preset_sets_its_values_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TOME_BASE_URL", "http://elsewhere:1/v1")
+    monkeypatch.setenv("TOME_ANSWER__TOP_K", "3")
+    settings = load_settings(preset="vllm-7b")
+    assert settings.llm.base_url == "http://127.0.0.1:8000/v1"
+    assert settings.llm.model == "Qwen/Qwen2.5-7B-Instruct"
+    assert settings.answer.top_k == 3  # what the preset leaves alone stays
+    monkeypatch.setenv("TOME_PRESET", "fast")
+    assert load_settings().answer.strategy == "hybrid"
+
+
+def test_a_config_preset_is_chosen_by_name_and_explicit_values_win(tmp_path: Path) -> None:
+    config = tmp_path / "tome.toml"
+    config.write_text(
+        '[llm]\nmodel = "base"\n'
+        '[presets.big]\nllm = { base_url = "http://gpu:8000/v1", model = "qwen-72b" }\n'
+        'answer = { strategy = "navigate" }\n'
+    )
+    assert load_settings(config).llm.model == "base"
+    settings = load_settings(config, "big")
+    assert (settings.llm.base_url, settings.llm.model) == ("http://gpu:8000/v1", "qwen-72b")
+    assert settings.answer.strategy == "navigate"
+    assert load_settings(config, "big", llm={"model": "qwen-7b"}).llm.model == "qwen-7b"
+
+
+def test_an_unknown_preset_or_a_bad_key_in_one_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "tome.toml"
+    config.write_text("[presets.big]\nanswer = { topk = 3 }\n")
+    with pytest.raises(ConfigError, match=r"no preset named 'fsat'; did you mean fast\?"):
+        load_settings(config, "fsat")
+    with pytest.raises(ConfigError, match=r"preset 'big': unknown setting answer.topk; did you"):
+        load_settings(config, "big")

@@ -23,7 +23,7 @@ def settings_from(ctx: click.Context) -> Settings:
     if "settings" not in root.obj:
         llm = root.obj.get("llm") or {}
         root.obj["settings"] = load_settings(
-            root.obj.get("config"), **({"llm": llm} if llm else {})
+            root.obj.get("config"), root.obj.get("preset"), **({"llm": llm} if llm else {})
         )
     return root.obj["settings"]
 

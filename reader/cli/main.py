@@ -71,11 +71,21 @@ class TomeGroup(click.Group):
     help="An OpenAI-compatible server for this command (instead of TOME_BASE_URL).",
 )  # fmt: skip
 @click.option("-m", "--model", default=None, help="The model name to ask for (TOME_MODEL).")
+@click.option(
+    "--preset", default=None, metavar="NAME",
+    help="Named settings for this command (TOME_PRESET): vllm-7b, fast, thorough, or a "
+    "[presets.NAME] table of the config file.",
+)  # fmt: skip
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(package_name="tome-reader", prog_name="tome")
 @click.pass_context
 def main(
-    ctx: click.Context, config: Path | None, base_url: str | None, model: str | None, debug: bool
+    ctx: click.Context,
+    config: Path | None,
+    base_url: str | None,
+    model: str | None,
+    preset: str | None,
+    debug: bool,
 ) -> None:
     """tome: an agentic reader for documents far longer than a model's window."""
     # An interrupted LangGraph run drops tasks it had scheduled; Python's warning about them is
@@ -85,6 +95,7 @@ def main(
     )
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj["preset"] = preset
     ctx.obj["llm"] = {k: v for k, v in (("base_url", base_url), ("model", model)) if v}
     ctx.obj["debug"] = debug
 

@@ -179,6 +179,10 @@ class Settings(BaseSettings):
     memory: MemorySettings = Field(default_factory=MemorySettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    presets: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="named sets of settings chosen per command with --preset (TOME_PRESET)",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -231,8 +235,58 @@ def _config_file() -> Path:
     return (home or default_home()) / "config.toml"
 
 
-def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Build the one Settings object; `config` names a TOML file that must exist."""
+# Built in, as paper-qa's named settings are; a `[presets.NAME]` table in the config file adds
+# more or replaces one of these.
+PRESETS: dict[str, dict[str, Any]] = {
+    "vllm-7b": {
+        "llm": {
+            "base_url": "http://127.0.0.1:8000/v1",
+            "model": "Qwen/Qwen2.5-7B-Instruct",
+            "context_window": 32768,
+            "concurrency": 16,
+        }
+    },
+    "fast": {"answer": {"strategy": "hybrid"}},
+    "thorough": {"answer": {"strategy": "navigate"}},
+}
+
+
+def load_settings(
+    config: Path | None = None, preset: str | None = None, **overrides: Any
+) -> Settings:
+    """Build the one Settings object; `config` names a TOML file that must exist. `preset` (or
+    TOME_PRESET) applies a named preset over the environment and the config file; `overrides`
+    win over everything."""
+    settings = _load(config, overrides)
+    name = preset or os.environ.get("TOME_PRESET")
+    if not name:
+        return settings
+    presets = {**PRESETS, **settings.presets}
+    if name not in presets:
+        close = difflib.get_close_matches(name, list(presets), n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ConfigError(
+            f"no preset named {name!r}; {hint}the presets are {', '.join(sorted(presets))} "
+            "(add one as a [presets.NAME] table in the config file)"
+        )
+    try:
+        return _load(config, _merged(presets[name], overrides))
+    except ConfigError as exc:
+        raise ConfigError(f"preset {name!r}: {exc.message}") from exc
+
+
+def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `top`'s values over it, nested tables merged key by key."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _load(config: Path | None, overrides: dict[str, Any]) -> Settings:
     if config is not None:
         config = Path(config).expanduser()
         if not config.is_file():
