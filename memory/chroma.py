@@ -8,6 +8,7 @@ process wrote since, reopens the client (cheap) so the index is reloaded from di
 
 from __future__ import annotations
 
+import errno
 import re
 import threading
 import time
@@ -31,6 +32,18 @@ KINDS = ("documents", "pages", "passages", "nodes", "episodes")
 GENERATION = "generation"
 LOCK_RETRIES = 12
 _LIBRARY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,60}[A-Za-z0-9])?$")
+
+
+def disk_full(where: str, exc: BaseException) -> StoreError | None:
+    """The one-line error for a write that failed because the disk is full (SQLite's
+    "database or disk is full", or ENOSPC), or None for any other failure."""
+    full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    if not (full or "database or disk is full" in str(exc)):
+        return None
+    return StoreError(
+        f"the disk holding the memory store at {where} is full; free some space (or set "
+        "TOME_HOME to another disk) and run the command again: what was stored before is kept"
+    )
 
 
 def check_library(library: str) -> str:
@@ -195,7 +208,7 @@ class Chroma:
         return dict(found["metadatas"][0]) if found["ids"] else None
 
     def put_meta(self, key: str, values: dict[str, Any]) -> None:
-        with self.lock:
+        with self.lock, translated(self.where):
             self.meta.upsert(ids=[key], embeddings=[[1.0]], metadatas=[values], documents=[key])
 
     def read_generation(self) -> str | None:
@@ -268,6 +281,20 @@ class Chroma:
         return list(self[kind].get(where=where, include=[])["ids"])
 
 
+@contextmanager
+def translated(where: str) -> Iterator[None]:
+    """A full disk under a Chroma call becomes one line; other errors pass unchanged."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        error = disk_full(where, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
 class _Locked:
     """A collection seen through the store's lock, always the current one after a reopen."""
 
@@ -277,7 +304,7 @@ class _Locked:
 
     def __getattr__(self, name: str) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
-            with self._chroma.lock:
+            with self._chroma.lock, translated(self._chroma.where):
                 return getattr(self._chroma.collections[self._kind], name)(*args, **kwargs)
 
         return call

@@ -40,6 +40,7 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     ("batch a missing file", ["batch", "{tmp}/q.jsonl", "--out", "{tmp}/a.jsonl"], {}, "not exist"),
     ("batch a folder", ["batch", "{tmp}/nothing", "--out", "{tmp}/a.jsonl"], {}, "is a directory"),
     ("batch into its input", ["batch", "{tmp}/in.jsonl", "--out", "{tmp}/in.jsonl"], {}, "output"),
+    ("batch into a device", ["batch", "{tmp}/in.jsonl", "--out", "/dev/full"], {}, "not a regular"),
     ("batch without --out", ["batch", "{tmp}/in.jsonl"], {}, "Missing option '--out'"),
     ("batch a shard 0/2", ["batch", "{tmp}/in.jsonl", "--out", "o", "--shard", "0/2"], {}, "K/N"),
     ("batch a shard x", ["batch", "{tmp}/in.jsonl", "--out", "o", "--shard", "x"], {}, "K/N"),

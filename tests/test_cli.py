@@ -127,6 +127,18 @@ def test_a_fifo_is_refused_at_once_not_read(tmp_path: Path) -> None:
     assert len(done.stderr.splitlines()) == 1
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_output_to_a_full_disk_is_one_line(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:  # every write fails with ENOSPC
+        done = subprocess.run(
+            [sys.executable, "-m", "reader", "ls", "--json"], cwd=ROOT, stdout=full,
+            stderr=subprocess.PIPE, text=True, timeout=120,
+            env={**os.environ, "TOME_HOME": str(tmp_path / "home")},
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["Error: the disk is full; free some space and rerun"]
+
+
 def test_the_data_directory_is_created_private(tmp_path: Path) -> None:
     home = tmp_path / "fresh-home"
     done = subprocess.run(

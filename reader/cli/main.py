@@ -5,6 +5,7 @@ A `TomeError` becomes one line on stderr and exit code 2; `--debug` shows the tr
 
 from __future__ import annotations
 
+import errno
 import sys
 import warnings
 from pathlib import Path
@@ -57,6 +58,12 @@ class TomeGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC or ctx.params.get("debug"):
+                raise
+            where = f" writing {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: the disk is full{where}; free some space and rerun", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=TomeGroup, context_settings={"help_option_names": ["-h", "--help"]})

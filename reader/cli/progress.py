@@ -52,6 +52,8 @@ class IngestProgress:
             TimeRemainingColumn(),
             console=self.console,
             transient=False,
+            # Not a terminal (a log file, a pipe): no bar, whose last frame would land in it.
+            disable=not self.console.is_terminal,
         )
         self.label = label[:40]
         self.task = self.progress.add_task(self.label, total=None, rate="")

@@ -44,6 +44,10 @@ class StoreError(TomeError):
     """The memory store cannot be opened or is in an unexpected state."""
 
 
+class OutputError(TomeError):
+    """An output file cannot be used: a directory, a device, a FIFO."""
+
+
 class NotFoundError(TomeError):
     """A document, node, page or conversation id does not exist."""
 

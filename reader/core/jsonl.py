@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from reader.core.errors import OutputError
+
 
 def _record(line: bytes) -> dict[str, Any] | None:
     try:
@@ -19,9 +21,15 @@ def _record(line: bytes) -> dict[str, Any] | None:
 
 
 def repair_log(path: Path) -> None:
-    """Drop a torn last line: one without a newline, or one that is not a record with an id."""
+    """Drop a torn last line: one without a newline, or one that is not a record with an id.
+    An OutputError when `path` exists and is not a regular file (a log is read back whole)."""
     if not path.exists():
         return
+    if not path.is_file():
+        raise OutputError(
+            f"{path} is not a regular file; name a file for the answers (it is appended to, and "
+            "read back when the run is resumed)"
+        )
     data = path.read_bytes()
     lines = data.split(b"\n")
     keep = len(data) - len(lines[-1])  # bytes up to the last newline
