@@ -1,6 +1,7 @@
 """Benchmark ingestion: cost ratios and peak memory.
 
-    .venv/bin/python scripts/bench_ingest.py [FILE] [--tokens N] [--base-url URL]
+    .venv/bin/python scripts/bench_ingest.py [FILE] [--tokens N | --megabytes M] [--base-url URL]
+        [--embeddings-url URL]
 
 Ingests FILE (default: Sleepy Hollow from ../shared/data) into a fresh data directory with the
 configured model (the embedded one unless --base-url/TOME_BASE_URL is set) and prints:
@@ -8,8 +9,12 @@ configured model (the embedded one unless --base-url/TOME_BASE_URL is set) and p
   wall seconds / LLM seconds        (target ≤ 1.1; LLM seconds = time with ≥ 1 call in flight)
   peak RSS of this process          (target < 1.5 GB at 1M tokens; the model server is a child
                                      process and is not counted)
-With --tokens N the file is repeated until it holds N tokens (use a fast server for 1M tokens:
-scripts/stub_model_server.py).
+With --tokens N (or --megabytes M) the file is repeated until it holds N tokens (M MB of text);
+use a fast server for that: scripts/stub_model_server.py, whose URL can also stand in for the
+embedder (--embeddings-url), so that the figure is tome's own memory and time, not the ONNX
+model's hour of work on 5M tokens:
+
+    .venv/bin/python scripts/bench_ingest.py --megabytes 20 --base-url URL --embeddings-url URL
 """
 
 from __future__ import annotations
@@ -27,13 +32,15 @@ sys.path.insert(0, str(ROOT))
 DEFAULT = ROOT.parent / "shared" / "data" / "literaryqa" / "pg41_the_legend_of_sleepy_hollow.txt"
 
 
-def repeated(source: Path, tokens: int, into: Path) -> Path:
+def repeated(source: Path, tokens: int, into: Path, megabytes: float = 0) -> Path:
     from reader.core.tokens import count_tokens
     from reader.documents import load_document
 
     body = load_document(source).text
-    per_copy = count_tokens(body)
-    copies = max(1, -(-tokens // per_copy))
+    if megabytes:
+        copies = max(1, -(-int(megabytes * 1e6) // len(body.encode("utf-8"))))
+    else:
+        copies = max(1, -(-tokens // count_tokens(body)))
     target = into / f"{source.stem}-x{copies}.txt"
     with target.open("w", encoding="utf-8") as out:
         for k in range(copies):
@@ -45,14 +52,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--tokens", type=int, default=0, help="repeat FILE to this many tokens")
+    parser.add_argument("--megabytes", type=float, default=0, help="repeat FILE to this size")
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server")
+    parser.add_argument("--embeddings-url", default=None, help="an OpenAI /v1/embeddings server")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tome-bench-"))
     os.environ["TOME_HOME"] = str(work / "home")
     if args.base_url:
         os.environ["TOME_BASE_URL"] = args.base_url
-    source = repeated(args.file, args.tokens, work) if args.tokens else args.file
+    if args.embeddings_url:
+        os.environ["TOME_MEMORY__EMBEDDING__BASE_URL"] = args.embeddings_url
+        os.environ.setdefault("TOME_MEMORY__EMBEDDING__MODEL", "stub-embedding")
+    many = args.tokens or args.megabytes
+    source = repeated(args.file, args.tokens, work, args.megabytes) if many else args.file
 
     from reader.core.tokens import count_tokens
     from reader.documents import load_document
@@ -65,9 +78,10 @@ def main() -> None:
     wall = time.perf_counter() - started
     library.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"document           {source.name}")
+    print(f"document           {source.name} ({source.stat().st_size / 1e6:,.1f} MB)")
     model = library.settings.llm.base_url or f"embedded {library.settings.embedded.model}"
     print(f"model              {model}")
+    print(f"embeddings         {library.settings.memory.embedding.base_url or 'ONNX MiniLM'}")
     print(f"document tokens    {doc_tokens:,}")
     print(f"pages / depth      {report.pages} / {report.depth}")
     print(f"LLM calls          {report.llm_calls}")

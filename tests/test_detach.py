@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from agents.ingest.runner import file_document_id
 from tests.agents.test_ingest import write_book
 from tests.openai_stub import StubReply, openai_stub
 
@@ -61,3 +62,70 @@ def test_add_detach_returns_early_and_the_document_is_askable_while_it_builds(
         assert "ready" in tome("ls").stdout, Path(row["log"]).read_text()
         again = tome("ask", row["id"], "Who did something?", "--strategy", "lookup", "--json")
         assert json.loads(again.stdout)["memory"] == ""
+
+
+def test_killing_the_builder_while_a_question_is_answered_loses_neither(
+    tmp_path: Path, tome_home: Path
+) -> None:
+    """kill -9 of a running `tome add` while another process's question is with the model: the
+    answer still comes, the document says `interrupted`, and the next add finishes it without
+    asking again for a gist that was stored."""
+    import threading
+
+    answering, release = threading.Event(), threading.Event()
+
+    def held(request: dict) -> StubReply:
+        if "Question:" in request["messages"][-1]["content"]:
+            answering.set()
+            release.wait(60)  # the answer stays with the model until the builder is dead
+            return StubReply(content=ANSWER)
+        return StubReply(content="Someone did something important on this page.", delay=0.3)
+
+    book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
+    with openai_stub(held) as stub:
+        env = {
+            **os.environ, "TOME_HOME": str(tome_home), "TOME_BASE_URL": stub.base_url,
+            "TOME_PAGES__TARGET_TOKENS": "100", "TOME_PAGES__MAX_TOKENS": "140",
+            "TOME_INGEST__CONCURRENCY": "1", "TOME_LLM__CONTEXT_WINDOW": "3000",
+        }  # fmt: skip
+
+        def start(*args: str) -> subprocess.Popen[str]:
+            return subprocess.Popen(
+                [sys.executable, "-m", "reader", *args], cwd=ROOT, env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+
+        def gists() -> list[str]:
+            return [r["messages"][-1]["content"] for r in stub.requests
+                    if "Page " in r["messages"][-1]["content"]]  # fmt: skip
+
+        builder = start("add", str(book))
+        deadline = time.monotonic() + 60
+        while len(gists()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling the stub for the builder's first gist calls
+        assert len(gists()) >= 3, builder.stderr.read() if builder.poll() is not None else ""
+        asker = start("ask", file_document_id(book), "Who did something?", "--json")
+        assert answering.wait(60), "the question never reached the model"
+        builder.kill()
+        builder.wait(30)
+        release.set()
+        out, err = asker.communicate(timeout=60)
+        assert asker.returncode == 0, err
+        answer = json.loads(out)
+        assert answer["answer"] == "Someone did something." and answer["citations"], answer
+        assert "% built" in answer["memory"]  # answered while the memory was incomplete
+
+        listed = subprocess.run([sys.executable, "-m", "reader", "ls", "--json"], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+        (record,) = json.loads(listed.stdout)
+        assert record["status"] == "interrupted"
+        stored = record["progress"]["pages_gisted"]
+        asked_before = len(gists())
+        rerun = subprocess.run(
+            [sys.executable, "-m", "reader", "add", "--json", str(book)], cwd=ROOT, env=env,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert rerun.returncode == 0, rerun.stderr
+        done = json.loads(rerun.stdout)
+        assert done["gists"] == done["pages"]
+        assert len(gists()) - asked_before == done["pages"] - stored  # no stored gist again
