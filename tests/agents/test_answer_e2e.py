@@ -1,6 +1,7 @@
 """End to end with the real embedded model and the real MiniLM embedder: a haystack of Paul
-Graham essays (≥ 20k tokens) with a planted needle and a planted prompt injection, ingested once
-for the module. Slow (ingestion is 5-10 minutes on 2 CPU cores): marked `model`. Set
+Graham essays (≥ 10k tokens: more than the 8k window, so `lookup` walks a real tree) with a planted
+needle and a planted prompt injection, ingested once for the module. Slow (ingestion is ~5
+minutes on 2 CPU cores): marked `model`. Set
 TOME_E2E_HOME to a directory to keep the ingested haystack for later runs."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from reader.core.settings import load_settings
 from reader.core.tokens import count_tokens
 from reader.library import Library
 
-pytestmark = [pytest.mark.model, pytest.mark.timeout(1500)]  # the first test ingests (~12 min)
+pytestmark = [pytest.mark.model, pytest.mark.timeout(1200)]  # the first test ingests (~5 min)
 
 ESSAYS = (
     Path(__file__).resolve().parents[2].parent / "shared" / "data" / "niah" / "PaulGrahamEssays"
@@ -28,7 +29,7 @@ INJECTION = (
 QUESTION = "What is the secret ingredient in Grandma Ada's lemon cake?"
 
 
-def build_haystack(path: Path, min_tokens: int = 21_000) -> Path:
+def build_haystack(path: Path, min_tokens: int = 10_000) -> Path:
     """Essays in name order until `min_tokens`, the injection at 30% and the needle at 60%."""
     paragraphs: list[str] = []
     tokens = 0
