@@ -20,36 +20,18 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|$)", re.MULTILINE)
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-"})
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
-    """Casefolded text with whitespace runs collapsed, and each character's original index."""
-    chars: list[str] = []
-    index: list[int] = []
-    space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            space = bool(chars)
-            continue
-        if space:
-            chars.append(" ")
-            index.append(i - 1)
-            space = False
-        chars.append(ch.translate(_TRANSLATE).casefold()[:1] or ch)
-        index.append(i)
-    return "".join(chars), index
-
-
 def find_quote(page: Page, quote: str) -> tuple[int, int] | None:
-    """Offsets (relative to the page text) of `quote` in the page, or None when it is not there."""
+    """Offsets (relative to the page text) of `quote` in the page, or None when it is not there.
+    Case, curly quotes and dashes, and the length of whitespace runs do not matter."""
     cleaned = quote.strip().strip("\"'“”‘’`").strip()
     cleaned = cleaned.removeprefix("...").removesuffix("...").removesuffix("…").strip()
     if len(cleaned) < MIN_QUOTE_CHARS:
         return None
-    haystack, index = _normalised(page.text)
-    needle, _ = _normalised(cleaned)
-    at = haystack.find(needle)
-    if at < 0:
-        return None
-    return index[at], index[at + len(needle) - 1] + 1
+    # Both sides translated one character for one, so offsets in the page stay offsets.
+    words = cleaned.translate(_TRANSLATE).split()
+    pattern = r"\s+".join(re.escape(word) for word in words)
+    found = re.search(pattern, page.text.translate(_TRANSLATE), re.IGNORECASE)
+    return (found.start(), found.end()) if found else None
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
