@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 K1 = 1.5
 B = 0.75
@@ -21,9 +22,20 @@ def terms(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
+# Every question ranks the same pages again: their terms are kept (by text, so never stale).
+@lru_cache(maxsize=4096)
+def page_terms(text: str) -> tuple[str, ...]:
+    return tuple(terms(text))
+
+
+@lru_cache(maxsize=4096)
+def _counts(text: str) -> Counter[str]:
+    return Counter(page_terms(text))
+
+
 def rank(query: str, texts: list[str]) -> list[tuple[int, float]]:
     """`(index, score)` of the texts that share a term with `query`, best first."""
-    docs = [Counter(terms(t)) for t in texts]
+    docs = [_counts(t) for t in texts]
     if not docs:
         return []
     lengths = [sum(d.values()) for d in docs]

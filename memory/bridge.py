@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from memory.bm25 import terms
+from memory.bm25 import page_terms, terms
 from reader.core.types import Page
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
@@ -64,9 +65,9 @@ def phrases(sentence: str, question: str) -> list[str]:
     return [" ".join(run) for run in sorted(pairs, key=len, reverse=True)]
 
 
-def _contains(page_terms: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    return any(page_terms[i : i + n] == phrase for i in range(len(page_terms) - n + 1))
+def _contains(words: Sequence[str], phrase: list[str]) -> bool:
+    n, wanted = len(phrase), tuple(phrase)
+    return any(tuple(words[i : i + n]) == wanted for i in range(len(words) - n + 1))
 
 
 def find_bridge(question: str, seeds: list[Page], pages: list[Page]) -> Bridge | None:
@@ -78,8 +79,8 @@ def find_bridge(question: str, seeds: list[Page], pages: list[Page]) -> Bridge |
     sentence, source, at = found
     around = _window(source, at, at + len(sentence))
     seed_ids = {p.id for p in seeds}
-    page_terms = {p.id: terms(p.text) for p in pages}
-    frequency = Counter(t for words in page_terms.values() for t in set(words))
+    words_of = {p.id: page_terms(p.text) for p in pages}
+    frequency = Counter(t for words in words_of.values() for t in set(words))
     common = max(RARE_PAGES, COMMON_SHARE * len(pages))
 
     def distinctive(piece: list[str]) -> bool:
@@ -93,7 +94,7 @@ def find_bridge(question: str, seeds: list[Page], pages: list[Page]) -> Bridge |
                 piece = words[i : i + size]
                 if not distinctive(piece):
                     continue
-                holders = [p for p in pages if _contains(page_terms[p.id], piece)]
+                holders = [p for p in pages if _contains(words_of[p.id], piece)]
                 if len(holders) > MAX_PAGES + 1:
                     continue
                 for target in holders:

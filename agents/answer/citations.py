@@ -9,6 +9,7 @@ verbatim by construction.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from reader.core.types import Citation, Evidence, Page
@@ -52,13 +53,18 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=16384)  # every question scores the same pages' sentences again
+def _sentence_words(sentence: str) -> frozenset[str]:
+    return frozenset(content_words(sentence))
+
+
 def extractive_quote(pages: list[Page], answer: str, question: str) -> tuple[Page, int, int] | None:
     """The sentence of `pages` sharing most words with the answer (twice) and the question."""
     answer_words, question_words = content_words(answer), content_words(question)
     best: tuple[float, Page, int, int] | None = None
     for page in pages:
         for start, end in sentences(page.text):
-            words = content_words(page.text[start:end])
+            words = _sentence_words(page.text[start:end])
             if not words:
                 continue
             score = 2 * len(words & answer_words) + len(words & question_words)

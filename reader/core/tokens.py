@@ -11,7 +11,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import tiktoken
@@ -67,5 +67,15 @@ def encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
         ) from exc
 
 
+CACHED_CHARS = 20_000  # texts up to this long (pages, gists, prompts) keep their count
+
+
 def count_tokens(text: str, name: str = "cl100k_base") -> int:
+    if len(text) <= CACHED_CHARS:
+        return _cached_count(text, name)  # every question counts the pages it reads again
+    return len(encoding(name).encode(text, disallowed_special=()))
+
+
+@lru_cache(maxsize=4096)
+def _cached_count(text: str, name: str) -> int:
     return len(encoding(name).encode(text, disallowed_special=()))

@@ -201,12 +201,17 @@ class OpenAIChatModel:
     def _request(
         self, messages: Messages, max_tokens: int | None, temperature: float | None, **extra: Any
     ) -> dict[str, Any]:
-        return {
+        request = {
             "messages": messages,
             "max_tokens": max_tokens or self.settings.max_output_tokens,
             "temperature": self.settings.temperature if temperature is None else temperature,
             **extra,
         }
+        if "response_format" in request:
+            # The SDK walks a typed parameter's every nested key; a JSON schema costs ~5 ms of
+            # CPU a call that way. Sent as extra body, the same JSON goes over the wire untouched.
+            request["extra_body"] = {"response_format": request.pop("response_format")}
+        return request
 
     async def _call(
         self,
