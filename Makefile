@@ -29,7 +29,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check reader memory agents tui tests scripts
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=12
 
 lint: setup
 	$(BIN)/ruff check reader memory agents tui tests scripts
