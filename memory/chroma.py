@@ -34,18 +34,6 @@ LOCK_RETRIES = 12
 _LIBRARY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,60}[A-Za-z0-9])?$")
 
 
-def disk_full(where: str, exc: BaseException) -> StoreError | None:
-    """The one-line error for a write that failed because the disk is full (SQLite's
-    "database or disk is full", or ENOSPC), or None for any other failure."""
-    full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
-    if not (full or "database or disk is full" in str(exc)):
-        return None
-    return StoreError(
-        f"the disk holding the memory store at {where} is full; free some space (or set "
-        "TOME_HOME to another disk) and run the command again: what was stored before is kept"
-    )
-
-
 def check_library(library: str) -> str:
     if not _LIBRARY.match(library) or ".." in library:
         raise StoreError(
@@ -283,16 +271,18 @@ class Chroma:
 
 @contextmanager
 def translated(where: str) -> Iterator[None]:
-    """A full disk under a Chroma call becomes one line; other errors pass unchanged."""
+    """A write that fails because the disk is full (SQLite's "database or disk is full", or
+    ENOSPC) becomes one line; other errors pass unchanged."""
     try:
         yield
-    except StoreError:
-        raise
     except Exception as exc:
-        error = disk_full(where, exc)
-        if error is None:
+        full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+        if not (full or "database or disk is full" in str(exc)):
             raise
-        raise error from exc
+        raise StoreError(
+            f"the disk holding the memory store at {where} is full; free some space (or set "
+            "TOME_HOME to another disk) and run the command again: what was stored before is kept"
+        ) from exc
 
 
 class _Locked:

@@ -73,9 +73,11 @@ CACHED_CHARS = 20_000  # texts up to this long (pages, gists, prompts) keep thei
 def count_tokens(text: str, name: str = "cl100k_base") -> int:
     if len(text) <= CACHED_CHARS:
         return _cached_count(text, name)  # every question counts the pages it reads again
+    return _count(text, name)
+
+
+def _count(text: str, name: str) -> int:
     return len(encoding(name).encode(text, disallowed_special=()))
 
 
-@lru_cache(maxsize=4096)
-def _cached_count(text: str, name: str) -> int:
-    return len(encoding(name).encode(text, disallowed_special=()))
+_cached_count = lru_cache(maxsize=4096)(_count)
