@@ -19,15 +19,21 @@ ROOT = Path(__file__).resolve().parents[1]
 ANSWER = json.dumps({"answer": "Someone did something.", "page": 1, "quote": ""})
 
 
-def reply(request: dict) -> StubReply:
-    if "Question:" in request["messages"][-1]["content"]:
-        return StubReply(content=ANSWER)
-    return StubReply(content="Someone did something important on this page.", delay=1.0)
-
-
 def test_add_detach_returns_early_and_the_document_is_askable_while_it_builds(
     tmp_path: Path, tome_home: Path
 ) -> None:
+    import threading
+
+    asked_while_building = threading.Event()
+    gists_asked = iter(range(1, 10_000))
+
+    def reply(request: dict) -> StubReply:
+        if "Question:" in request["messages"][-1]["content"]:
+            return StubReply(content=ANSWER)
+        if next(gists_asked) > 3:
+            asked_while_building.wait(120)  # the builder cannot finish before it is asked
+        return StubReply(content="Someone did something important on this page.", delay=0.2)
+
     book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
     with openai_stub(reply) as stub:
         env = {
@@ -55,6 +61,7 @@ def test_add_detach_returns_early_and_the_document_is_askable_while_it_builds(
         assert answer["memory"].startswith("memory ") and "% built" in answer["memory"]
         listed = tome("ls")
         assert "ingesting" in listed.stdout and "pages summarised" in listed.stdout
+        asked_while_building.set()
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and "ready" not in tome("ls").stdout:
@@ -73,12 +80,15 @@ def test_killing_the_builder_while_a_question_is_answered_loses_neither(
     import threading
 
     answering, release = threading.Event(), threading.Event()
+    gists_asked = iter(range(1, 10_000))
 
     def held(request: dict) -> StubReply:
         if "Question:" in request["messages"][-1]["content"]:
             answering.set()
             release.wait(60)  # the answer stays with the model until the builder is dead
             return StubReply(content=ANSWER)
+        if next(gists_asked) > 3:
+            release.wait(60)  # the builder cannot finish before it is killed, however fast it is
         return StubReply(content="Someone did something important on this page.", delay=0.3)
 
     book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
