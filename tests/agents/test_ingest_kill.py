@@ -58,6 +58,13 @@ def progress(settings) -> tuple[set[int], set[tuple[int, int]]]:
     return gisted, spans
 
 
+def sigint_as_at_a_terminal() -> None:
+    """Popen's preexec_fn for a child the test will Ctrl-C. A shell that runs the suite in the
+    background (`make test &`) starts it with SIGINT ignored, children inherit that, and Python
+    installs no KeyboardInterrupt handler over an inherited SIG_IGN: the Ctrl-C would be lost."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_after(process: subprocess.Popen[str], stub: OpenAIStub, requests: int) -> str:
     """Ctrl-C `process` once the stub has had `requests` requests; its exit must be 130 with one
     stderr line, which is returned."""
@@ -146,6 +153,7 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_document_says_interrupted(
         first = subprocess.Popen(
             [sys.executable, "-m", "reader", "add", str(book)], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=sigint_as_at_a_terminal,
         )  # fmt: skip
         settings = load_settings()
         # three model calls made (two gists stored, the third in flight): 1 s a call leaves
@@ -183,6 +191,7 @@ def test_ctrl_c_during_batch_is_one_line_saying_how_to_finish(
             [sys.executable, "-m", "reader", "batch", str(questions), "--out", str(out),
              "--strategy", "bm25", "--concurrency", "1"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=sigint_as_at_a_terminal,
         )  # fmt: skip
         line = interrupt_after(running, stub, asked + 2)
     assert re.fullmatch(
