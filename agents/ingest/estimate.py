@@ -27,7 +27,7 @@ PARENT_OVERHEAD = 150  # and around a parent's numbered parts
 GIST_TOKENS = 100  # tokens of one stored gist, as a parent's input
 GIST_FILL = 0.9  # a small model writes about this share of gist_max_tokens
 PARENT_FILL = 0.6
-PARENT_RETRIES = 0.3  # extra parent calls, for summaries asked again
+PARENT_RETRIED = 1.0  # share of `summary_retries` used: the judge rejects nearly every parent
 
 
 class Estimate(BaseModel):
@@ -78,7 +78,7 @@ def estimate(pages: list[Page], settings: Settings) -> Estimate:
     while level > 1:
         level = math.ceil(level / ingest.fanout)
         parents += level
-    asked_parents = round(parents * (1 + PARENT_RETRIES))
+    asked_parents = round(parents * (1 + PARENT_RETRIED * ingest.summary_retries))
     prompt = sum(p.tokens + GIST_OVERHEAD for p in story) + asked_parents * (
         ingest.fanout * GIST_TOKENS + PARENT_OVERHEAD
     )

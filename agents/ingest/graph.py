@@ -117,14 +117,15 @@ async def _summarise(
     messages: list[dict[str, str]],
     max_tokens: int,
     judge: Judge,
+    retries: int,
     shape: Callable[[str], str] = prompts.clean_summary,
 ) -> tuple[str | None, str]:
-    """The first summary `judge` accepts, within the configured retries (warmer each time);
-    else the best-scored usable one; None and why when the model gave nothing usable. `shape`
-    turns the raw reply into the summary (one line, the stock opening dropped)."""
+    """The first summary `judge` accepts, within `retries` (warmer each time); else the
+    best-scored usable one; None and why when the model gave nothing usable. `shape` turns the
+    raw reply into the summary (one line, the stock opening dropped)."""
     reason = ""
     best: tuple[float, str] | None = None
-    for attempt in range(ctx.settings.ingest.retries + 1):
+    for attempt in range(retries + 1):
         await yield_to_questions(ctx.settings)  # a question asked meanwhile goes first
         text = await ctx.model.complete(
             messages, max_tokens=max_tokens, temperature=min(0.8, 0.4 * attempt)
@@ -174,8 +175,9 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
         messages = prompts.gist_messages(
             task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS
         )
+        ingest = ctx.settings.ingest
         summary, reason = await _summarise(
-            ctx, messages, ctx.settings.ingest.gist_max_tokens, gist_judge(task["title"])
+            ctx, messages, ingest.gist_max_tokens, gist_judge(task["title"]), ingest.retries
         )
     if summary is None:
         writer(PageGisted(page.ordinal, ok=False, error=reason))
@@ -228,8 +230,9 @@ async def summarise(task: SummaryTask, runtime: Runtime[GraphContext]) -> dict[s
         parent.summary, parent.origin = only.summary, "matter" if not story else "copied"
     else:
         texts = [c.summary for c in story]
+        ingest = ctx.settings.ingest
         summary, _ = await _summarise(
-            ctx, messages, ctx.settings.ingest.summary_max_tokens, parent_judge(texts),
+            ctx, messages, ingest.summary_max_tokens, parent_judge(texts), ingest.summary_retries,
             shape=lambda reply: prompts.joined_lines(reply, texts),
         )  # fmt: skip
         if summary is None or (coverage(summary, texts) or 1.0) < MIN_COVERAGE:

@@ -134,6 +134,12 @@ class IngestSettings(BaseModel):
     group_tokens: int = Field(1500, ge=20, description="gist tokens summarised into one parent")
     fanout: int = Field(4, ge=2, description="children summarised into one parent, at most")
     retries: int = Field(2, ge=0, description="retries of one page when the model's answer is bad")
+    # Measured on both LiteraryQA books: the judge rejected nearly every parent and the warmer
+    # retries came back pasted too (3 calls a parent, 37 of the Portrait's minutes), while the
+    # extractive fallback already keeps every child in the parent.
+    summary_retries: int = Field(
+        0, ge=0, description="retries of one parent summary the coverage/paste judge rejects"
+    )
 
 
 class AnswerSettings(BaseModel):
