@@ -18,8 +18,10 @@ each latency and the ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,7 +51,7 @@ def tome(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=1800)  # fmt: skip
 
 
-def first_answer(book: Path, question: str, home: Path) -> None:
+def first_answer(book: Path, question: str, home: Path, keep_building: bool) -> None:
     os.environ["TOME_HOME"] = str(home)
     from reader.core.settings import load_settings
     from reader.llm.embedded import model_path
@@ -63,8 +65,13 @@ def first_answer(book: Path, question: str, home: Path) -> None:
     if added.returncode:
         sys.exit(f"add --detach failed: {added.stderr.strip()}")
     (row,) = json.loads(added.stdout)
-    asked = tome(home, "ask", row["id"], question, "--json")
-    answered = time.perf_counter() - started
+    try:
+        asked = tome(home, "ask", row["id"], question, "--json")
+        answered = time.perf_counter() - started
+    finally:
+        if not keep_building:  # the builder would hold the CPU for the rest of the ingest
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(row["pid"], signal.SIGTERM)
     if asked.returncode:
         sys.exit(f"ask failed: {asked.stderr.strip()}")
     answer = json.loads(asked.stdout)
@@ -74,6 +81,9 @@ def first_answer(book: Path, question: str, home: Path) -> None:
     print(f"  answer: {answer['answer']}")
     print(f"  citations {len(answer['citations'])}, strategy {answer['strategy']}, "
           f"{answer['memory'] or 'memory complete'}")  # fmt: skip
+    if not keep_building:
+        print(f"  the background builder was stopped; `TOME_HOME={home} tome add {book}` "
+              "finishes it")  # fmt: skip
 
 
 def repeat(book: Path, home: Path) -> None:
@@ -98,6 +108,11 @@ def main() -> None:
     parser.add_argument("--question", default="Who is the main character of the book?")
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--repeat", action="store_true")
+    parser.add_argument(
+        "--keep-building",
+        action="store_true",
+        help="leave the background builder running after the first answer",
+    )
     args = parser.parse_args()
     if args.repeat:
         if args.home is None:
@@ -105,7 +120,7 @@ def main() -> None:
         repeat(args.file, args.home)
         return
     home = args.home or Path(tempfile.mkdtemp(prefix="tome-first-"))
-    first_answer(args.file, args.question, home)
+    first_answer(args.file, args.question, home, args.keep_building)
 
 
 if __name__ == "__main__":
