@@ -2,7 +2,8 @@
 
 Everything that names strategies (the CLI's choices, the settings check, the router, the eval's
 report order, the TUI's picker, the benchmarks) derives from `REGISTRY`. Each graph is compiled
-once, when its module is imported. Baselines are there for comparison: `auto` never picks them.
+once, when its module is imported. Baselines are there for comparison: `auto` picks one only
+where every strategy lost to it in a measured run (agents/router.py).
 """
 
 from __future__ import annotations

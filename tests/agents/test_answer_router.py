@@ -6,7 +6,7 @@ import pytest
 
 from agents.answer.citations import build_citations, extractive_quote, find_quote
 from agents.answer.questions import is_multiple_choice
-from agents.router import route
+from agents.router import LOCAL_ORDER, LOCAL_RUNS, Run, local_choice, route
 from memory.records import DocumentRecord
 from reader.core.types import Evidence, Page
 
@@ -52,6 +52,28 @@ def test_router_reads_a_short_document_whole_and_maps_mid_sized_multiple_choice(
     assert mc.strategy == "mapreduce"
     assert is_multiple_choice("Pick one: A. red B. blue C. green D. grey")
     assert not is_multiple_choice("What did A tell B about the plan?")
+
+
+def test_a_local_question_goes_to_a_strategy_no_baseline_beat_in_any_measured_run() -> None:
+    chosen = route("Where does Tomas hide the maps?", [record(150_000)], 8192).strategy
+    assert chosen in LOCAL_ORDER
+    assert all(run.beaten_by(chosen) is None for run in LOCAL_RUNS), chosen
+
+
+def run(**versus: tuple[float, float]) -> Run:
+    pairs = {tuple(key.split("_vs_")): interval for key, interval in versus.items()}
+    return Run("made-up run", "F1", {"bm25": 0.3, "lookup": 0.1, "hybrid": 0.3}, pairs)  # type: ignore[arg-type]
+
+
+def test_the_router_skips_a_strategy_that_lost_to_a_baseline() -> None:
+    lost = run(lookup_vs_bm25=(-0.3, -0.05), hybrid_vs_bm25=(-0.1, 0.1))
+    assert local_choice((lost,)).strategy == "hybrid"
+    tie = run(lookup_vs_bm25=(-0.3, 0.05))  # an interval that reaches zero is not a loss
+    assert local_choice((tie,)).strategy == "lookup"
+    all_lost = run(lookup_vs_bm25=(-0.3, -0.1), hybrid_vs_full=(-0.2, -0.01),
+                   rag_vs_bm25=(-0.4, -0.2))  # fmt: skip
+    routed = local_choice((all_lost,))
+    assert routed.strategy == "bm25" and "every strategy lost" in routed.reason
 
 
 TEXT = "The ship  came in at dawn.\nMara ran to the PIER, shouting for Tomas. It rained."
