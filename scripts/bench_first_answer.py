@@ -100,6 +100,15 @@ def repeat(book: Path, home: Path) -> None:
             ratio = statistics.median(s / seconds[0] for s in seconds[1:])
             print(f"{strategy:9} " + "  ".join(f"{s:6.1f} s" for s in seconds)
                   + f"   median later/first {ratio:.2f} (target ≤ 0.5)")  # fmt: skip
+        if library.settings.uses_embedded_model:
+            from reader.llm.embedded import ensure_server
+
+            settings = library.settings.embedded
+            status = Path(f"/proc/{ensure_server(library.settings).server_pid}/status")
+            memory = dict(line.split(":", 1) for line in status.read_text().splitlines())
+            peak, now = memory["VmHWM"].strip(), memory["VmRSS"].strip()
+            print(f"embedded server: peak RSS {peak}, now {now}, "
+                  f"prefix cache {settings.cache_bytes:,} bytes")  # fmt: skip
 
 
 def main() -> None:
