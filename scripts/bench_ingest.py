@@ -9,6 +9,9 @@ configured model (the embedded one unless --base-url/TOME_BASE_URL is set) and p
   wall seconds / LLM seconds        (target ≤ 1.1; LLM seconds = time with ≥ 1 call in flight)
   peak RSS of this process          (target < 1.5 GB at 1M tokens; the model server is a child
                                      process and is not counted)
+  wall seconds / the machine's limit (target ≤ 1.2; the limit is prompt tokens ÷ prefill rate +
+                                     completion tokens ÷ decode rate, both rates measured on the
+                                     server just before the ingest; --no-rates skips it)
 With --tokens N (or --megabytes M) the file is repeated until it holds N tokens (M MB of text);
 use a fast server for that: scripts/stub_model_server.py, whose URL can also stand in for the
 embedder (--embeddings-url), so that the figure is tome's own memory and time, not the ONNX
@@ -21,11 +24,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,6 +60,10 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=0, help="repeat FILE to this size")
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server")
     parser.add_argument("--embeddings-url", default=None, help="an OpenAI /v1/embeddings server")
+    parser.add_argument(
+        "--rates", action=argparse.BooleanOptionalAction, default=None,
+        help="measure the server's prefill and decode rates first (default: without --base-url)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tome-bench-"))
@@ -73,6 +82,8 @@ def main() -> None:
 
     doc_tokens = count_tokens(load_document(source).text)
     library = Library()
+    measure = args.rates if args.rates is not None else not args.base_url
+    rates = library.run(server_rates(library)) if measure else None
     started = time.perf_counter()
     report = library.ingest(source)
     wall = time.perf_counter() - started
@@ -93,6 +104,37 @@ def main() -> None:
     overhead = report.wall_seconds / max(report.llm_seconds, 1e-9)
     print(f"wall/LLM seconds   {overhead:.3f}  (target <= 1.1)")
     print(f"peak RSS           {peak_mb:,.0f} MB  (target < 1536 MB)")
+    if rates:
+        prefill, decode = rates
+        limit = report.prompt_tokens / prefill + report.completion_tokens / decode
+        print(f"server rates       prefill {prefill:,.0f} tok/s, decode {decode:,.1f} tok/s "
+              "(measured before the ingest)")  # fmt: skip
+        print(f"machine's limit    {limit:,.1f} s  (prompt/prefill + completion/decode)")
+        print(f"wall/limit         {report.wall_seconds / limit:.3f}  (target <= 1.2)")
+
+
+async def server_rates(library: Any) -> tuple[float, float]:
+    """The server's prefill and decode rates, from two calls: a long prompt that no prefix cache
+    holds, answered with one token; then a short prompt answered at length."""
+    from reader.core.usage import metered
+
+    model = await library.amodel()
+    words = " ".join(f"{random.choice(WORDS)}{random.randrange(1000)}" for _ in range(900))
+    with metered() as meter:
+        await model.complete([{"role": "user", "content": words}], max_tokens=1, temperature=0)
+    long = meter.usage
+    with metered() as meter:
+        await model.complete(
+            [{"role": "user", "content": "Tell a long story about a lighthouse keeper."}],
+            max_tokens=160, temperature=0,
+        )  # fmt: skip
+    short = meter.usage
+    prefill = long.prompt_tokens / long.seconds
+    decode_seconds = max(short.seconds - short.prompt_tokens / prefill, 1e-6)
+    return prefill, short.completion_tokens / decode_seconds
+
+
+WORDS = ["harbour", "lantern", "orchard", "ledger", "quarry", "meadow", "cinder", "thimble"]
 
 
 if __name__ == "__main__":
