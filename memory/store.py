@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -146,15 +147,16 @@ class MemoryStore:
         """Are the document's passages all embedded (so that similarity search sees all of it)?"""
         return bool(self._require_doc_meta(doc_id).get("embedded", True))
 
-    def embed_passages(self, doc_id: str) -> int:
+    def embed_passages(self, doc_id: str, before_batch: Callable[[], object] | None = None) -> int:
         """Embed the passages of a document registered without them, skipping those a crashed
-        run stored; how many were embedded now."""
+        run stored (`before_batch` runs before each batch); how many were embedded now."""
         if self.passages_embedded(doc_id):
             return 0
         stored = set(self.chroma.ids_where("passages", {"document": doc_id}))
         written = store_passages(
-            self.chroma, self.embed, self.pages(doc_id), self.settings.pages.encoding, stored
-        )
+            self.chroma, self.embed, self.pages(doc_id), self.settings.pages.encoding, stored,
+            before_batch,
+        )  # fmt: skip
         self.chroma["documents"].update(ids=[doc_id], metadatas=[{"embedded": True}])
         self.chroma.bump_generation()
         return written

@@ -34,13 +34,20 @@ def store_page_texts(
 
 
 def store_passages(
-    chroma: Chroma, embed: Embed, pages: list[Page], encoding: str, stored: set[str]
+    chroma: Chroma,
+    embed: Embed,
+    pages: list[Page],
+    encoding: str,
+    stored: set[str],
+    before_batch: Callable[[], object] | None = None,
 ) -> int:
     """Embed and upsert the passages of `pages` not in `stored`, a batch at a time (a crash
-    keeps the batches written); how many were written."""
+    keeps the batches written), calling `before_batch` before each; how many were written."""
     matter = {page.id: page.matter for page in pages}
     todo = [p for page in pages for p in split_page(page, enc_name=encoding) if p.id not in stored]
     for at in range(0, len(todo), EMBED_BATCH):
+        if before_batch is not None:
+            before_batch()
         batch = todo[at : at + EMBED_BATCH]
         chroma.upsert(
             "passages",

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from agents.ingest.runner import file_document_id
 from reader.core.settings import load_settings
 from reader.llm.priority import asking, questions_waiting, yield_to_questions
 from tests.agents.test_ingest import make_library, responder, write_book
@@ -39,12 +40,20 @@ async def test_the_builder_holds_back_its_calls_while_a_question_runs(tmp_path: 
     model = FakeChatModel(responder=responder)
     library = make_library(tmp_path, model)
     book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=2)
+    doc_id = file_document_id(book)
+
+    def passages() -> list[str]:
+        return library.store.chroma.ids_where("passages", {"document": doc_id})
+
     with asking(library.settings):
         building = asyncio.create_task(library.aingest(book))
         done, _ = await asyncio.wait({building}, timeout=2)
         assert not done and model.requests == [], "no model call while the question runs"
+        # nor passage embedding, which shares the cores with the embedded server
+        assert library.store.documents() and passages() == []
     report = await asyncio.wait_for(building, 30)
     assert report.pages >= 2 and len(model.requests) >= report.pages
+    assert passages()
 
 
 async def test_waiting_returns_at_once_when_no_question_runs() -> None:

@@ -33,7 +33,7 @@ from reader.core.events import (
 )
 from reader.core.types import Node, Page
 from reader.documents import load_document, paginate
-from reader.llm.priority import yield_to_questions
+from reader.llm.priority import hold_for_questions, yield_to_questions
 
 GIST_WORDS = 70
 SUMMARY_WORDS = 110
@@ -97,7 +97,10 @@ async def dispatch_gists(state: IngestState, runtime: Runtime[GraphContext]) -> 
 
 async def embed(task: dict[str, str], runtime: Runtime[GraphContext]) -> dict[str, Any]:
     """The passages' embeddings, for similarity search, while the gists are written."""
-    await asyncio.to_thread(runtime.context.store.embed_passages, task["doc_id"])
+    settings = runtime.context.settings
+    await asyncio.to_thread(
+        runtime.context.store.embed_passages, task["doc_id"], lambda: hold_for_questions(settings)
+    )
     return {}
 
 

@@ -4,7 +4,9 @@ llama.cpp's server answers one request at a time, in arrival order, so a questio
 document is being built would wait behind every gist call queued before it. A process answering a
 question leaves a marker in `run/asking/` for as long as it does; the builder checks before each
 model call and waits while a marker of a living process is there. A question then waits for the
-calls already in flight only (at most `ingest.concurrency` of them), not for the queue.
+calls already in flight only (at most `ingest.concurrency` of them), not for the queue. The
+builder's passage embedding (the local ONNX model, on the same cores) holds back the same way,
+between batches.
 """
 
 from __future__ import annotations
@@ -51,4 +53,16 @@ async def yield_to_questions(settings: Settings) -> float:
         questions_waiting, settings
     ):
         await asyncio.sleep(POLL)
+    return time.monotonic() - started
+
+
+def hold_for_questions(settings: Settings) -> float:
+    """The blocking twin of `yield_to_questions`, for work in a thread that shares the CPU with
+    the embedded server (the local embedder); the seconds waited."""
+    local_embedder = settings.memory.embedding.base_url is None
+    if not (settings.uses_embedded_model and local_embedder) or not questions_waiting(settings):
+        return 0.0
+    started = time.monotonic()
+    while time.monotonic() - started < MAX_WAIT and questions_waiting(settings):
+        time.sleep(POLL)  # another process's question has the CPU; this thread has no loop
     return time.monotonic() - started
