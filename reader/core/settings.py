@@ -61,9 +61,11 @@ class EmbeddedModelSettings(BaseModel):
     idle_timeout: float = Field(
         30.0, ge=0, description="seconds the shared server outlives the last process using it"
     )
-    # Off by default: with it on, each cached prefix costs far more RAM than llama-cpp-python
-    # counts against it (KV bytes only): two servers of the test suite and the demo reached 8 GB
-    # each with 320 MiB. Without it llama.cpp still reuses the last prompt's prefix.
+    # Off by default. llama-cpp-python counts only KV bytes against it, but every cached prefix
+    # also keeps a copy of the logits buffer (n_batch x vocabulary floats: 311 MB for this
+    # model), so 512 MiB grew the server from 1.0 to 8.7 GB, for repeat questions at 0.79x the
+    # first's latency (lookup) instead of 0.96x (scripts/bench_first_answer.py --repeat, docs/
+    # eval.md). Without it llama.cpp still reuses the last prompt's prefix.
     cache_bytes: int = Field(
         0, ge=0, description="llama.cpp's RAM cache of prompt prefixes (KV bytes); 0: none"
     )
