@@ -176,7 +176,7 @@ def bench_batch(opts: argparse.Namespace, stub: Stub, work: Path, extra: dict[st
     result.detail = (
         f"{out.get('answered')} of {opts.questions} questions answered over a "
         f"{opts.batch_pages}-page document, {calls / max(1, opts.questions):.2f} calls each, "
-        f"batch concurrency {opts.batch_concurrency or opts.slots}"
+        f"batch concurrency {opts.batch_concurrency or 2 * opts.slots}"
     )
     return result
 
@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--decode-tps", type=float, default=60.0)
     parser.add_argument(
         "--batch-concurrency", type=int, default=None, help="tome batch --concurrency (default: "
-        "llm.concurrency, which is --slots)",
+        "tome's, twice llm.concurrency, which is --slots)",
     )  # fmt: skip
     parser.add_argument(
         "--stub-embeddings", action="store_true",
