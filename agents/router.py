@@ -84,21 +84,19 @@ LOCAL_ORDER = (LOOKUP.name, HYBRID.name, RAG.name)  # preferred first, when none
 def local_choice(runs: tuple[Run, ...] = LOCAL_RUNS) -> Route:
     """The strategy for a local question: the first of `LOCAL_ORDER` that no baseline beat in
     any run; if every one was beaten, the baseline that beat the first."""
-    beaten: dict[str, tuple[Run, str]] = {}
     for name in LOCAL_ORDER:
-        lost = next(((run, b) for run in runs if (b := run.beaten_by(name))), None)
-        if lost is None:
+        if not any(run.beaten_by(name) for run in runs):
             figures = "; ".join(
                 f"{run.name}: {run.metric} {run.scores[name]:.2f}, best baseline "
                 f"{max(run.scores.get(b, 0.0) for b in (FULL.name, BM25.name)):.2f}"
                 for run in runs if name in run.scores
             )  # fmt: skip
             return Route(name, f"a local question: {name}, beaten by no baseline ({figures})")
-        beaten[name] = lost
-    run, baseline = beaten[LOCAL_ORDER[0]]
+    first = LOCAL_ORDER[0]
+    run, baseline = next((run, b) for run in runs if (b := run.beaten_by(first)))
     return Route(
         baseline, f"a local question: every strategy lost to a baseline; {baseline} beat "
-        f"{LOCAL_ORDER[0]} on {run.name}",
+        f"{first} on {run.name}",
     )  # fmt: skip
 
 

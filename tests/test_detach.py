@@ -4,11 +4,14 @@ background. Real tome processes against a local stub of the OpenAI API."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agents.ingest.runner import file_document_id
@@ -19,19 +22,28 @@ ROOT = Path(__file__).resolve().parents[1]
 ANSWER = json.dumps({"answer": "Someone did something.", "page": 1, "quote": ""})
 
 
+def held_after(replies: int, until: threading.Event, timeout: float) -> Callable[[], None]:
+    """Called before each gist reply: past the first `replies`, it waits for `until`, so the
+    builder cannot finish before the test is ready for it, however fast the machine is."""
+    counted = itertools.count(1)
+
+    def hold() -> None:
+        if next(counted) > replies:
+            until.wait(timeout)
+
+    return hold
+
+
 def test_add_detach_returns_early_and_the_document_is_askable_while_it_builds(
     tmp_path: Path, tome_home: Path
 ) -> None:
-    import threading
-
     asked_while_building = threading.Event()
-    gists_asked = iter(range(1, 10_000))
+    hold = held_after(3, asked_while_building, 120)  # the builder cannot finish before it is asked
 
     def reply(request: dict) -> StubReply:
         if "Question:" in request["messages"][-1]["content"]:
             return StubReply(content=ANSWER)
-        if next(gists_asked) > 3:
-            asked_while_building.wait(120)  # the builder cannot finish before it is asked
+        hold()
         return StubReply(content="Someone did something important on this page.", delay=0.2)
 
     book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
@@ -77,18 +89,15 @@ def test_killing_the_builder_while_a_question_is_answered_loses_neither(
     """kill -9 of a running `tome add` while another process's question is with the model: the
     answer still comes, the document says `interrupted`, and the next add finishes it without
     asking again for a gist that was stored."""
-    import threading
-
     answering, release = threading.Event(), threading.Event()
-    gists_asked = iter(range(1, 10_000))
+    hold = held_after(3, release, 60)  # the builder cannot finish before it is killed
 
     def held(request: dict) -> StubReply:
         if "Question:" in request["messages"][-1]["content"]:
             answering.set()
             release.wait(60)  # the answer stays with the model until the builder is dead
             return StubReply(content=ANSWER)
-        if next(gists_asked) > 3:
-            release.wait(60)  # the builder cannot finish before it is killed, however fast it is
+        hold()
         return StubReply(content="Someone did something important on this page.", delay=0.3)
 
     book = write_book(tmp_path / "book.txt", chapters=2, paragraphs_per_chapter=5)
