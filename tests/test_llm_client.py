@@ -91,6 +91,15 @@ async def test_unreachable_server_names_the_url() -> None:
         await client.complete(MESSAGES)
 
 
+async def test_an_embedded_server_that_stopped_points_to_its_log_not_to_tome_base_url() -> None:
+    settings = LLMSettings(retries=0, timeout=5.0, model="m")
+    client = OpenAIChatModel(
+        settings, base_url="http://127.0.0.1:9/v1", unreachable="the embedded server stopped; see L"
+    )
+    with pytest.raises(ModelError, match=r"^the embedded server stopped; see L$"):
+        await client.complete(MESSAGES)
+
+
 @pytest.mark.parametrize(
     ("reply", "says"),
     [

@@ -64,7 +64,7 @@ def test_two_processes_share_one_server_that_stops_after_the_last_is_killed(
     second, got_second = _user(tome_home)
     try:
         assert got_first == got_second, "the second process reuses the first one's server"
-        pattern = f"^[^ ]+ -m llama_cpp.server .*{tome_home}"  # the server, not its keeper
+        pattern = f"^[^ ]+ -m reader.llm.llama_server .*{tome_home}"  # the server, not its keeper
         servers = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
         assert servers.stdout.split() == [str(got_first["server"])]
         port = got_first["port"]

@@ -73,9 +73,11 @@ class OpenAIChatModel:
         base_url: str,
         model: str | None = None,
         structured_mode: Mode | None = None,
+        unreachable: str | None = None,
     ) -> None:
         self.settings = settings
         self.base_url = base_url
+        self._unreachable = unreachable  # the message when the server cannot be reached
         self.model = model or settings.model
         self.context_window = settings.context_window
         self._client = openai.AsyncOpenAI(
@@ -358,7 +360,8 @@ class OpenAIChatModel:
             )
         if isinstance(exc, openai.APIConnectionError):
             return ModelError(
-                f"cannot reach {where}; start the server or fix TOME_BASE_URL "
+                self._unreachable
+                or f"cannot reach {where}; start the server or fix TOME_BASE_URL "
                 "(unset it to use the embedded model)"
             )
         status = getattr(exc, "status_code", None)
@@ -424,5 +427,7 @@ def open_chat_model(settings: Any) -> OpenAIChatModel:
         update={"context_window": min(settings.llm.context_window, settings.embedded.n_ctx)}
     )
     return OpenAIChatModel(
-        llm, base_url=server.base_url, model=server.model.name, structured_mode="json_object"
-    )
+        llm, base_url=server.base_url, model=server.model.name, structured_mode="json_object",
+        unreachable=f"the embedded model server on 127.0.0.1:{server.port} stopped answering "
+        f"(it may have crashed); see {server.log_path}",
+    )  # fmt: skip

@@ -27,8 +27,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from reader.core.errors import ModelError, ModelNotInstalledError
 from reader.core.leases import lease_name, process_start
 from reader.core.settings import Settings
@@ -133,7 +131,7 @@ def _free_port() -> int:
 def server_command(settings: Settings, gguf: Path, port: int) -> list[str]:
     cfg = settings.embedded
     command = [
-        sys.executable, "-m", "llama_cpp.server",
+        sys.executable, "-m", "reader.llm.llama_server",  # llama_cpp.server, with a slim cache
         "--model", str(gguf),
         "--model_alias", MODELS[cfg.model].name,
         "--host", "127.0.0.1",
@@ -142,7 +140,7 @@ def server_command(settings: Settings, gguf: Path, port: int) -> list[str]:
         "--n_threads", str(cfg.threads or os.cpu_count() or 2),
         "--n_batch", "512",
         # The server's default keeps every prompt token's logits: n_ctx x 152k floats, 5 GB of
-        # RAM for an 8k window, copied again into each cached prefix. tome never asks for them.
+        # RAM for an 8k window. tome never asks for them.
         "--logits_all", "false",
     ]  # fmt: skip
     if cfg.cache_bytes:  # llama.cpp keeps the states of several prompt prefixes in RAM
@@ -187,7 +185,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _published(settings: Settings, key: str) -> SharedServer | None:
-    """The server a keeper published for `key`, when its keeper runs and it answers."""
+    """The server a keeper published for `key`, while its keeper and the server run."""
     run = settings.home / "run"
     try:
         state = json.loads(keeper.state_path(run, key).read_text())
@@ -197,12 +195,11 @@ def _published(settings: Settings, key: str) -> SharedServer | None:
         MODELS[settings.embedded.model], int(state["port"]), int(state["server"]),
         int(state["keeper"]), settings.home / "logs" / "embedded-server.log",
     )  # fmt: skip
-    if not server.running:
-        return None
-    with contextlib.suppress(httpx.HTTPError):
-        if httpx.get(f"{server.base_url}/models", timeout=5.0).status_code == 200:
-            return server
-    return None
+    # Trust the keeper: it published the port once the server answered, and it removes the file
+    # when the server exits. Asking the server again here would wait behind its current reply
+    # (llama_cpp.server holds one lock for every endpoint), and a builder's gist call can take
+    # longer than any timeout worth choosing: a second process then started a second server.
+    return server if server.running and process_start(server.server_pid) is not None else None
 
 
 def _start_keeper(settings: Settings, key: str) -> SharedServer:
