@@ -49,7 +49,8 @@ CHAIN = Strategy(
     "chain", "strategy", "Chain of Agents: a running note through every page", chain_graph
 )
 MAPREDUCE = Strategy(
-    "mapreduce", "strategy", "LLM×MapReduce: answer per page with confidence, then reduce",
+    "mapreduce", "strategy",
+    "LLM×MapReduce: answer per page with confidence; conflicts re-read side by side (LongAgent)",
     mapreduce_graph,
 )  # fmt: skip
 WHOLE = Strategy(

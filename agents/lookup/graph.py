@@ -1,10 +1,13 @@
 """Lookup (ReadAgent): read the gists, choose up to `max_pages_read` pages to re-read in full,
 answer from those pages.
 
-When all gists fit the gist budget the model sees them all. Otherwise (a long document) it first
-picks sections from the upper tree (the lowest level whose summaries fit) and then sees only the
-gists under those sections, plus the gists of retrieval's best pages (named after the list). With
-several documents too long to list, retrieval's candidates stand in for the sections.
+When all gists fit the gist budget the model sees them all. A longer single document is listed
+whole with shorter gists when they fit the listing budget: that listing is the same for every
+question, so a server's prefix cache holds it and a second question pays only for the pages it
+reads. Otherwise the model first picks sections from the upper tree (the lowest level whose
+summaries fit) and then sees only the gists under those sections, plus the gists of retrieval's
+best pages (named after the list). With several documents too long to list, retrieval's
+candidates stand in for the sections.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from agents.lookup.state import LookupState
 from reader.core.types import Node
 
 GIST_WORDS = 60
+SHORT_WORDS = (40, 30, 24, 18)  # gist lengths tried for a whole listing of a longer document
 SECTION_WORDS = 40
 GIST_BUDGET = 2200  # tokens of gists shown at once
+LISTING_BUDGET = 4000  # tokens of a whole listing: with READ_BUDGET, a question stays under 8k
 SECTION_BUDGET = 1200  # tokens of section summaries shown at once
 READ_BUDGET = 3400  # tokens of pages re-read for the answer
 SUGGEST = 6  # pages retrieval suggests
@@ -40,6 +45,15 @@ def _cost(ctx: GraphContext, node: Node, limit: int) -> int:
 
 def _gist_budget(ctx: GraphContext) -> int:
     return max(300, min(GIST_BUDGET, ctx.model.context_window // 2 - 600))
+
+
+def _listing_words(ctx: GraphContext, gists: list[Node]) -> int | None:
+    """The longest gist length at which all of `gists` fit the listing budget, if any does."""
+    budget = min(LISTING_BUDGET, ctx.model.context_window // 2)
+    for limit in SHORT_WORDS:
+        if sum(_cost(ctx, g, limit) for g in gists) <= budget:
+            return limit
+    return None
 
 
 def _fill(ctx: GraphContext, ordered: list[Node], budget: int) -> list[Node]:
@@ -76,6 +90,10 @@ async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str
     if total <= budget:
         return {"gists": [g.id for g in gists], "suggested": suggested, "bridge": bridge,
                 "trace": [trace]}  # fmt: skip
+    if len(docs) == 1 and (limit := _listing_words(ctx, gists)):
+        trace["shown"] = f"all gists, {limit} words each"
+        return {"gists": [g.id for g in gists], "gist_words": limit, "suggested": suggested,
+                "bridge": bridge, "trace": [trace]}  # fmt: skip
     depth = max((n.level for n in await asyncio.to_thread(ctx.store.nodes, docs[0])), default=1)
     if len(docs) == 1 and depth >= 3:
         return {"narrow": True, "gists": [], "suggested": suggested, "bridge": bridge,
@@ -154,6 +172,7 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
     pages = await pages_in_order(ctx, state.get("suggested", []))
     suggested_keys = {(p.document, p.ordinal) for p in pages}
     single = len(state["documents"]) == 1
+    limit = state.get("gist_words") or GIST_WORDS
     labels: dict[int, tuple[str, int]] = {}
     lines: list[str] = []
     matched: list[int] = []
@@ -162,7 +181,7 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
         labels[number] = (gist.document, gist.first_page)
         if (gist.document, gist.first_page) in suggested_keys:
             matched.append(number)
-        lines.append(fence_summary(number, words(gist.summary, GIST_WORDS)))
+        lines.append(fence_summary(number, words(gist.summary, limit)))
     n = ctx.settings.answer.max_pages_read
     messages = prompts.pages_messages(
         state["question"], lines, n, state.get("history", ""), matched=matched

@@ -12,4 +12,5 @@ class LookupState(AnswerState, total=False):
     suggested: list[str]  # page ids retrieval ranked highest, best first
     pages: list[str]  # page ids chosen to re-read
     bridge: dict[str, Any]  # the bridge hop (agents/answer/seeds.py), {} when there is none
+    gist_words: int  # words of each gist shown (shorter when a long document is listed whole)
     narrow: bool  # the gists do not fit the budget: pick sections from the upper tree first

@@ -1,8 +1,10 @@
 """MapReduce (LLM×MapReduce): every page (or group of pages up to MAP_TOKENS) is mapped, in
 parallel, to the most relevant sentence (extracted first, which helps a small model find the
 fact), an answer and a confidence (structured output); a quote not on the pages costs
-confidence. The reduce drops "no information" results and keeps the highest confidence: a single
-best result wins outright; several tied at the top are reduced by the model into one answer."""
+confidence. The reduce drops "no information" results and takes the most confident. When other
+results near the top disagree with it, the conflict is resolved as LongAgent's leader does:
+the disputed pages are read again side by side, each with the answer its map gave, and one call
+decides, instead of trusting the highest confidence. Results that agree need no call."""
 
 from __future__ import annotations
 
@@ -36,11 +38,26 @@ from reader.core.words import content_words
 
 MAP_TOKENS = 1500  # about a page per map call: a small model loses a needle in a full window
 UNQUOTED_PENALTY = 2  # confidence lost when the quote is not on the pages (likely invented)
-REDUCE_AT_MOST = 4  # top results the model reduces at once (the collapse)
+REDUCE_AT_MOST = 4  # disagreeing results read side by side at most
+CONTESTED_WITHIN = 1  # a result this close to the best confidence that disagrees is a conflict
 
 
 def useless(result: dict[str, Any]) -> bool:
     return result.get("confidence", 0) <= 0 or is_not_found(str(result.get("answer", "")))
+
+
+def disputants(ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The best result and those near it whose answers share no content word with any before
+    them (best first): the members whose claims conflict. One member means no conflict."""
+    best = ranked[0]["confidence"]
+    members: list[dict[str, Any]] = []
+    for result in ranked:
+        if result["confidence"] < best - CONTESTED_WITHIN or len(members) == REDUCE_AT_MOST:
+            break
+        said = content_words(result["answer"])
+        if all(not (said & content_words(m["answer"])) for m in members):
+            members.append(result)
+    return members
 
 
 async def plan(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -116,35 +133,52 @@ async def reduce(state: MapReduceState, runtime: Runtime[GraphContext]) -> dict[
     if not kept:
         emit_answer(state, NOT_FOUND)
         return {"answer": NOT_FOUND, "trace": [trace]}
-    best = max(r["confidence"] for r in kept)
     asked = content_words(state["question"])
-    tied = [r for r in kept if r["confidence"] == best]
-    # among equals, the results whose answer and quote share most words with the question first
-    tied.sort(key=lambda r: -len(asked & content_words(f"{r['answer']} {r['quote']}")))
-    top = tied[:REDUCE_AT_MOST]
-    chosen = top[0]
+    # most confident first; among equals, the answers and quotes sharing most question words
+    ranked = sorted(kept, key=lambda r: (-r["confidence"],
+                    -len(asked & content_words(f"{r['answer']} {r['quote']}"))))  # fmt: skip
+    members = disputants(ranked)
+    chosen = members[0]
     answer = chosen["answer"]
-    if len(top) == 1:
+    if len(members) == 1:
         emit_answer(state, answer)
     else:
-        lines = [
-            fence_note(i + 1, f"{r['answer']}. {r['facts']}", r["confidence"])
-            for i, r in enumerate(top)
-        ]
-        messages = prompts.reduce_messages(state["question"], lines, state.get("history", ""))
-        reply, error = await final_answer_call(ctx, state, messages, prompts.ReduceReply)
+        reply, error = await resolve(ctx, state, members)
         if reply is not None:
             answer = " ".join(reply.answer.split()) or answer
-            if 1 <= reply.source <= len(top):
-                chosen = top[reply.source - 1]
+            if 1 <= reply.source <= len(members):
+                chosen = members[reply.source - 1]
         else:
             trace["error"] = error
-    trace.update(top=len(top), confidence=best)
+        trace["conflict"] = [[r["first_page"], r["confidence"], r["answer"][:80]] for r in members]
+    trace.update(top=len(members), confidence=ranked[0]["confidence"])
+    agreeing = [r for r in ranked if r is not chosen and r["confidence"] == chosen["confidence"]
+                and content_words(r["answer"]) & content_words(chosen["answer"])]  # fmt: skip
+    top = [chosen, *agreeing[: REDUCE_AT_MOST - 1]]
     evidence = [
         Evidence(pages=r["pages"], quote=r["quote"], confidence=r["confidence"], note=r["facts"])
-        for r in [chosen, *(r for r in top if r is not chosen)]
+        for r in top
     ]
     return {"answer": answer, "evidence": evidence, "trace": [trace]}
+
+
+async def resolve(
+    ctx: GraphContext, state: MapReduceState, members: list[dict[str, Any]]
+) -> tuple[prompts.ReduceReply | None, str]:
+    """One call that reads each disputed result's page beside the answer its map gave."""
+    history = ctx.model.count_tokens(state.get("history", ""))
+    budget = window_budget(ctx, ctx.settings.answer.answer_max_tokens + history) // len(members)
+    pages = await pages_in_order(ctx, [r["pages"][0] for r in members])
+    by_id = {p.id: p for p in pages}
+    names = await titles(ctx, state["documents"])
+    claims = []
+    for i, result in enumerate(members):
+        page = by_id[result["pages"][0]]
+        text = truncate(ctx, page.text, budget)
+        claims.append(f"{fence_page(i + 1, text, names.get(page.document, ''))}\n"
+                      f"{fence_note(i + 1, result['answer'])}")  # fmt: skip
+    messages = prompts.resolve_messages(state["question"], claims, state.get("history", ""))
+    return await final_answer_call(ctx, state, messages, prompts.ReduceReply)
 
 
 def build_graph() -> StateGraph:

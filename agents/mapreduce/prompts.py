@@ -1,4 +1,4 @@
-"""Prompts of the mapreduce (LLM×MapReduce) graph: map one part, reduce the best results."""
+"""Prompts of the mapreduce (LLM×MapReduce) graph: map one part; resolve answers that conflict."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ pages most relevant to the question, copied exactly), "answer" (the answer the p
 "no information"), "page" (the number of the page with the quote) and "confidence" (0 to 5: 5 \
 when the pages state the answer directly, 0 when they hold no information about it)."""
 
-REDUCE = """Answers found in different parts of the document:
-{results}
+RESOLVE = """Parts of the document whose readers gave different answers, each page followed by \
+the answer read from it:
+{claims}
 
 {history}Question: {question}
 
-Combine them into one answer; when they disagree, trust the one with the higher confidence. \
-Reply in JSON with "answer" (the answer) and "source" (the number of the result that supports \
-it best)."""
+Read the pages again and decide which answer the pages support. Reply in JSON with "answer" \
+(the answer, in one or two sentences) and "source" (the number of the page that supports it)."""
 
 
 class MapReply(BaseModel):
@@ -41,8 +41,8 @@ def map_messages(question: str, pages: str, history: str = "") -> list[dict[str,
     return messages(MAP.format(history=history_block(history), pages=pages, question=question))
 
 
-def reduce_messages(question: str, results: list[str], history: str = "") -> list[dict[str, str]]:
-    prompt = REDUCE.format(
-        history=history_block(history), results="\n".join(results), question=question
+def resolve_messages(question: str, claims: list[str], history: str = "") -> list[dict[str, str]]:
+    prompt = RESOLVE.format(
+        history=history_block(history), claims="\n\n".join(claims), question=question
     )
     return messages(prompt)

@@ -3,6 +3,8 @@ their prefix up to the end of the document's listing, so a server's prefix cache
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agents.answer.prompts import AnswerReply
@@ -45,3 +47,26 @@ def test_the_listing_comes_before_anything_that_changes_per_question(strategy: s
     listing_end = first.rindex("</summary>") + len("</summary>")
     assert _shared(first, second) >= listing_end, "the listing is the same prefix for both"
     assert first.index("Question:") > listing_end
+
+
+def test_lookup_lists_a_longer_document_whole_with_shorter_gists_the_same_for_every_question() -> (
+    None
+):
+    """60 gists of 50 words overflow the 2,200-token gist budget; at 24 words they fit the
+    listing budget, so lookup skips the sections step and shows all of them, identically."""
+    pages = [f"Page {i + 1}. The harbour ledger of the year {1800 + i}." for i in range(60)]
+    gists = [f"In year {1800 + i} " + " ".join(["the harbour master counts ships"] * 10)
+             for i in range(60)]  # fmt: skip
+    model = FakeChatModel(responder=answers)
+    library = make_library(model)
+    doc = add_document(library, pages, gists=gists, fanout=4)
+    library.ask("Which ships came in the spring?", [doc], strategy="lookup")
+    asked = len(model.requests)
+    library.ask("Who kept the ledger?", [doc], strategy="lookup")
+    first, second = model.requests[0], model.requests[asked]
+    assert first.schema is PageChoice and second.schema is PageChoice, "no sections step"
+    listing_end = first.prompt.rindex("</summary>") + len("</summary>")
+    assert first.prompt.count("<summary number=") == 60
+    assert _shared(first.prompt, second.prompt) >= listing_end
+    shown = re.findall(r"<summary number=\"\d+\">(.*?)</summary>", first.prompt)
+    assert max(len(text.split()) for text in shown) <= 41, "each gist is cut to 40 words and …"

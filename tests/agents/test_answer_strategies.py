@@ -167,3 +167,45 @@ def test_mapreduce_reduces_results_tied_at_the_top() -> None:
     answer = library.ask(QUESTION, [doc], strategy="mapreduce")
     assert answer.text == "Cardamom and cloves" and model.requests[-1].schema is ReduceReply
     assert "Sugar" not in model.requests[-1].prompt
+
+
+def test_mapreduce_rereads_the_disputed_pages_side_by_side_when_near_answers_conflict() -> None:
+    """LongAgent: a less confident answer that disagrees is not outvoted by confidence alone."""
+
+    def responder(request: FakeRequest) -> object:
+        if request.schema is ReduceReply:
+            return ReduceReply(answer="Cardamom from Zanzibar.", source=2)
+        if "cardamom" in request.prompt:
+            return MapReply(answer="Cardamom", page=1, quote="", confidence=3)
+        if "wolves" in request.prompt:
+            return MapReply(answer="Cloves", page=1, quote="", confidence=4)
+        return MapReply(answer="no information", page=0, quote="", confidence=0)
+
+    model = FakeChatModel(responder=responder, context_window=1024)
+    library = make_library(model)
+    doc = add_document(library, [(t + " ") * 12 for t in pages_with_needle(6, at=4)])
+    answer = library.ask(QUESTION, [doc], strategy="mapreduce")
+    resolve = model.requests[-1]
+    assert resolve.schema is ReduceReply
+    assert resolve.prompt.count("<page number=") == 2, "the two disputed pages, side by side"
+    assert "lemon cake needs cardamom" in resolve.prompt and "wolves sang" in resolve.prompt
+    assert answer.text == "Cardamom from Zanzibar."
+    assert library.store.get_page(answer.citations[0].page).ordinal == 4, "the page it chose"
+    reduce = next(t for t in answer.trace if t["step"] == "reduce")
+    assert [c[2] for c in reduce["conflict"]] == ["Cloves", "Cardamom"]
+
+
+def test_mapreduce_answers_that_agree_need_no_resolving_call() -> None:
+    def responder(request: FakeRequest) -> object:
+        if "cardamom" in request.prompt:
+            return MapReply(answer="Cardamom", page=1, quote="", confidence=4)
+        if "wolves" in request.prompt:
+            return MapReply(answer="cardamom, as always", page=1, quote="", confidence=4)
+        return MapReply(answer="no information", page=0, quote="", confidence=0)
+
+    model = FakeChatModel(responder=responder, context_window=1024)
+    library = make_library(model)
+    doc = add_document(library, [(t + " ") * 12 for t in pages_with_needle(6, at=4)])
+    answer = library.ask(QUESTION, [doc], strategy="mapreduce")
+    assert all(r.schema is MapReply for r in model.requests)
+    assert "ardamom" in answer.text and len(answer.citations) >= 1
