@@ -17,6 +17,7 @@ from agents.full.graph import graph as full_graph
 from agents.lookup.graph import graph as lookup_graph
 from agents.mapreduce.graph import graph as mapreduce_graph
 from agents.navigate.graph import graph as navigate_graph
+from agents.plan.graph import graph as plan_graph
 from agents.rag.graph import graph as rag_graph
 from agents.rag.graph import hybrid_graph
 from agents.whole.graph import graph as whole_graph
@@ -45,6 +46,10 @@ LOOKUP = Strategy(
 NAVIGATE = Strategy(
     "navigate", "strategy", "MemWalker: walk the summary tree with backtracking", navigate_graph
 )
+PLAN = Strategy(
+    "plan", "strategy", "PEARL: plan the look-ups, run them in order, answer from the findings",
+    plan_graph,
+)  # fmt: skip
 CHAIN = Strategy(
     "chain", "strategy", "Chain of Agents: a running note through every page", chain_graph
 )
@@ -59,7 +64,7 @@ WHOLE = Strategy(
 
 # In report order: baselines first, then the strategies from cheapest to most thorough.
 REGISTRY: dict[str, Strategy] = {
-    s.name: s for s in (FULL, BM25, RAG, HYBRID, LOOKUP, NAVIGATE, CHAIN, MAPREDUCE, WHOLE)
+    s.name: s for s in (FULL, BM25, RAG, HYBRID, LOOKUP, NAVIGATE, PLAN, CHAIN, MAPREDUCE, WHOLE)
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from langgraph.config import get_stream_writer
@@ -181,6 +182,7 @@ async def answer_from_pages(
     pages: list[Page],
     budget: int | None = None,
     bridge: dict[str, Any] | None = None,
+    notes: Sequence[str] = (),
 ) -> tuple[str, list[Evidence], dict[str, Any]]:
     """One model call answering `state`'s question from `pages` (numbered 1..n in the prompt):
     the answer text, the evidence (the page the model named first, then the others) and a trace
@@ -197,7 +199,7 @@ async def answer_from_pages(
         (i + 1, truncate(ctx, p.text, per_page), names.get(p.document, ""))
         for i, p in enumerate(pages)
     ]
-    messages = prompts.answer_messages(state["question"], numbered, state.get("history", ""))
+    messages = prompts.answer_messages(state["question"], numbered, state.get("history", ""), notes)
     reply, error = await final_answer_call(ctx, state, messages, prompts.AnswerReply)
     if reply is None:
         return prompts.NOT_FOUND, [], {"step": "answer", "error": error}

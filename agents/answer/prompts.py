@@ -4,10 +4,11 @@ model has 0.5B parameters. Document text is fenced in tags and declared to be da
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from agents.fences import fence_page, fenced_text
+from agents.fences import fence_note, fence_page, fenced_text
 from reader.core.words import content_words
 
 SYSTEM = (
@@ -69,7 +70,7 @@ def is_not_found(text: str) -> bool:
 
 ANSWER = """{pages}
 
-{history}Question: {question}
+{notes}{history}Question: {question}
 
 Answer the question using only the pages above. Reply in JSON with "answer" (one or two \
 sentences in your own words that answer the question), \
@@ -95,13 +96,16 @@ def history_block(history: str) -> str:
 
 
 def answer_messages(
-    question: str, pages: list[tuple[int, str, str]], history: str = ""
+    question: str, pages: list[tuple[int, str, str]], history: str = "", notes: Sequence[str] = ()
 ) -> list[dict[str, str]]:
-    """`pages` are `(number, text, document title or "")`."""
+    """`pages` are `(number, text, document title or "")`; `notes` (findings read from them
+    before) are fenced like document text, because they were written from it."""
     fenced = "\n".join(fence_page(n, text, title) for n, text, title in pages)
+    noted = "".join(fence_note(i + 1, note) + "\n" for i, note in enumerate(notes))
     prompt = ANSWER.format(
-        history=history_block(history), pages=fenced, question=question, not_found=NOT_FOUND
-    )
+        history=history_block(history), pages=fenced, question=question, not_found=NOT_FOUND,
+        notes=f"Found so far:\n{noted}\n" if noted else "",
+    )  # fmt: skip
     return messages(prompt)
 
 

@@ -101,7 +101,17 @@ class Citation(BaseModel):
 # The names `strategy=` accepts, for type checkers; agents/registry.py is the one list, and a test
 # keeps the two equal.
 StrategyName = Literal[
-    "auto", "full", "bm25", "rag", "hybrid", "lookup", "navigate", "chain", "mapreduce", "whole"
+    "auto",
+    "full",
+    "bm25",
+    "rag",
+    "hybrid",
+    "lookup",
+    "navigate",
+    "plan",
+    "chain",
+    "mapreduce",
+    "whole",
 ]
 
 

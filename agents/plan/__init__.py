@@ -1,0 +1,1 @@
+"""PEARL: plan the look-ups a complex question needs, run them in order, answer from them."""
