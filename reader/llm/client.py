@@ -2,8 +2,9 @@
 
 `ChatModel` is the interface graphs use; `OpenAIChatModel` implements it over `openai.AsyncOpenAI`
 for any OpenAI-compatible server (vLLM, llama.cpp, Ollama, OpenAI). It bounds concurrency, retries
-connection errors, 429 and 5xx with backoff, maps failures to `ModelError` with a message a user can
-act on, and feeds every call's usage into the meters of `reader.core.usage`.
+connection errors, 429 and 5xx with backoff, maps failures to `ModelError` with a message a user
+can act on (reader/llm/errors.py), and feeds every call's usage into the meters of
+`reader.core.usage`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any, Protocol, TypeVar
@@ -24,6 +24,7 @@ from reader.core.settings import LLMSettings
 from reader.core.tokens import count_tokens
 from reader.core.types import Usage
 from reader.core.usage import UsageMeter, active_meters
+from reader.llm.errors import ServerFacts, model_error, retry_after, short
 from reader.llm.structured import Mode, parse_reply, repair_message, response_format, schema_refused
 
 T = TypeVar("T", bound=BaseModel)
@@ -306,7 +307,7 @@ class OpenAIChatModel:
             except _RETRIABLE as exc:
                 if attempt == self.settings.retries:
                     raise self._error(exc) from exc
-                await asyncio.sleep(_retry_after(exc) or delay * (1 + random.random()))
+                await asyncio.sleep(retry_after(exc) or delay * (1 + random.random()))
                 delay = min(delay * 2, 20.0)
             except openai.BadRequestError as exc:
                 if self._may_fall_back and schema_refused(str(exc)):
@@ -319,7 +320,7 @@ class OpenAIChatModel:
                     raise self._error(exc, await self._served_models()) from exc
                 raise self._error(exc) from exc
             except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
-                reason = _short(str(exc))
+                reason = short(str(exc))
                 raise ModelError(
                     f"the model server at {self.base_url} sent a malformed reply ({reason}); "
                     "check that TOME_BASE_URL points at an OpenAI-compatible /v1 endpoint"
@@ -352,41 +353,8 @@ class OpenAIChatModel:
             return []
 
     def _error(self, exc: Exception, served: list[str] | None = None) -> ModelError:
-        where = f"the model server at {self.base_url}"
-        if isinstance(exc, openai.APITimeoutError):
-            return ModelError(
-                f"{where} did not answer within {self.settings.timeout:g} s; raise "
-                "TOME_LLM__TIMEOUT or use a faster model"
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return ModelError(
-                self._unreachable
-                or f"cannot reach {where}; start the server or fix TOME_BASE_URL "
-                "(unset it to use the embedded model)"
-            )
-        status = getattr(exc, "status_code", None)
-        detail = _short(getattr(exc, "message", str(exc)))
-        if status in (401, 403):
-            return ModelError(f"{where} rejected the API key ({status}); set TOME_API_KEY")
-        if status == 400 and _OVERFLOW.search(detail):
-            return ModelError(
-                f"{where} refused a prompt longer than its window ({detail}); set "
-                "TOME_LLM__CONTEXT_WINDOW to the server's window (or lower TOME_PAGES__MAX_TOKENS)"
-            )
-        if status == 404:
-            listed = f": {', '.join(served[:8])}" if served else ""
-            return ModelError(
-                f"{where} has no model {self.model!r} (404: {detail}); "
-                f"set TOME_MODEL to one it serves{listed}"
-            )
-        if status == 429:
-            return ModelError(
-                f"{where} kept rate-limiting requests (429); lower TOME_LLM__CONCURRENCY"
-            )
-        return ModelError(f"{where} failed with HTTP {status}: {detail}")
-
-
-_OVERFLOW = re.compile(r"context length|context window|maximum context|too long|exceeds", re.I)
+        return model_error(exc, ServerFacts(self.base_url, self.model, self.settings.timeout,
+                                            self._unreachable, served or []))  # fmt: skip
 
 
 class _SchemaRefused(Exception):
@@ -398,22 +366,6 @@ def _cached(usage: Any) -> int:
     `usage.prompt_tokens_details.cached_tokens`); 0 where it does not (llama.cpp)."""
     details = getattr(usage, "prompt_tokens_details", None)
     return int(getattr(details, "cached_tokens", 0) or 0)
-
-
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    if response is None:
-        return None
-    value = response.headers.get("retry-after")
-    try:
-        return min(float(value), 30.0) if value else None
-    except ValueError:
-        return None
-
-
-def _short(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def open_chat_model(settings: Any) -> OpenAIChatModel:
