@@ -8,16 +8,26 @@ started a second server beside the first (two models on two cores, each at half 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from reader.core.leases import lease_name
 from reader.core.settings import load_settings
 from reader.llm import embedded, keeper
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -70,3 +80,30 @@ def test_a_published_server_whose_process_is_gone_is_not_reused(
     finally:
         stand_in.kill()
         stand_in.wait()
+
+
+def test_the_keeper_logs_how_its_server_died(tmp_path: Path) -> None:
+    """A server that crashes (SIGSEGV, as llama.cpp did on a CPU it was built wrongly for) leaves
+    its exit code in the log the user is pointed to, and the keeper withdraws its port."""
+    run, port = tmp_path / "run", _free_port()
+    (run / "users").mkdir(parents=True)
+    (run / "users" / lease_name(os.getpid())).touch()
+    stub = Path(__file__).resolve().parents[1] / "scripts" / "stub_model_server.py"
+    keeper_process = subprocess.Popen(
+        [sys.executable, "-m", "reader.llm.keeper", str(run), "k", "30", str(port), "--",
+         sys.executable, str(stub), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        state = keeper.state_path(run, "k")
+        deadline = time.monotonic() + 60
+        while not state.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling the keeper's state file
+        server = json.loads(state.read_text())["server"]
+        os.kill(server, signal.SIGSEGV)
+        output, _ = keeper_process.communicate(timeout=30)
+        assert "keeper: the model server exited with code -11" in output
+        assert not state.exists()
+    finally:
+        keeper_process.kill()
+        keeper_process.wait()

@@ -72,6 +72,8 @@ def keep(run: Path, key: str, idle: float, port: int, command: list[str]) -> int
             elif time.monotonic() - last_used >= idle:
                 break
             time.sleep(POLL)
+        if server.returncode is not None and not stop:  # in the server's log, for the user
+            print(f"keeper: the model server exited with code {server.returncode}", flush=True)
         return 0
     finally:
         with contextlib.suppress(OSError, ValueError):

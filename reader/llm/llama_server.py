@@ -13,6 +13,7 @@ cache stays within its size.
 
 from __future__ import annotations
 
+import faulthandler
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -44,6 +45,7 @@ class PrefixCache(LlamaRAMCache):
 
 
 def main() -> None:
+    faulthandler.enable()  # a crash in llama.cpp leaves its Python stack in the server's log
     llama_cpp.LlamaRAMCache = PrefixCache  # what llama_cpp.server builds for --cache_type ram
     from llama_cpp.server.__main__ import main as serve
 
