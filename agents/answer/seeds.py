@@ -12,6 +12,7 @@ from agents.answer.pages import closing_hits
 from agents.answer.questions import is_about_the_book, is_about_the_end
 from agents.context import GraphContext
 from memory.bridge import Bridge, find_bridge
+from memory.hybrid import fuse
 from memory.records import PageHit
 
 HOP_FROM = 2  # the best hits whose sentences may lead a second hop
@@ -34,11 +35,23 @@ def bridge_state(bridge: Bridge | None) -> dict[str, Any]:
 
 
 async def seed(
-    ctx: GraphContext, question: str, documents: list[str], k: int, query: str = ""
+    ctx: GraphContext,
+    question: str,
+    documents: list[str],
+    k: int,
+    query: str = "",
+    clues: str = "",
 ) -> Seeds:
+    """With `clues` (agents/answer/clues.py), the pages ranked for the query and for the clues,
+    fused by reciprocal rank."""
     matter = is_about_the_book(question)
     hits = await asyncio.to_thread(ctx.store.search_hybrid, query or question, documents, k, matter)
     trace: dict[str, Any] = {}
+    if clues:
+        clued = await asyncio.to_thread(ctx.store.search_hybrid, clues, documents, k, matter)
+        by_id = {h.page.id: h for h in [*clued, *hits]}
+        hits = [by_id[i] for i, _ in fuse([[h.page.id for h in hits], [h.page.id for h in clued]])]
+        trace["clued"] = [h.page.ordinal + 1 for h in clued]
     pages = [
         p
         for d in documents

@@ -18,6 +18,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from agents.answer.clues import write_clues
 from agents.answer.pages import answer_from_pages, pages_in_order, structured_or_none, words
 from agents.answer.questions import is_about_the_book, is_about_the_end
 from agents.answer.seeds import bridge_state, seed
@@ -79,7 +80,11 @@ async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str
         for g in await asyncio.to_thread(ctx.store.nodes, d, 1)
         if matter or g.origin != "matter"
     ]
-    seeds = await seed(ctx, state["question"], docs, SUGGEST, state.get("query", ""))
+    clues, clue_trace = "", []
+    if ctx.settings.answer.clues:
+        clues, entry = await write_clues(ctx, state["question"], docs, state.get("history", ""))
+        clue_trace = [entry]
+    seeds = await seed(ctx, state["question"], docs, SUGGEST, state.get("query", ""), clues)
     hits = seeds.hits
     suggested = [h.page.id for h in hits]
     bridge = bridge_state(seeds.bridge)
@@ -89,15 +94,15 @@ async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str
              "suggested": [h.page.ordinal + 1 for h in hits], **seeds.trace}  # fmt: skip
     if total <= budget:
         return {"gists": [g.id for g in gists], "suggested": suggested, "bridge": bridge,
-                "trace": [trace]}  # fmt: skip
+                "trace": [*clue_trace, trace]}  # fmt: skip
     if len(docs) == 1 and (limit := _listing_words(ctx, gists)):
         trace["shown"] = f"all gists, {limit} words each"
         return {"gists": [g.id for g in gists], "gist_words": limit, "suggested": suggested,
-                "bridge": bridge, "trace": [trace]}  # fmt: skip
+                "bridge": bridge, "trace": [*clue_trace, trace]}  # fmt: skip
     depth = max((n.level for n in await asyncio.to_thread(ctx.store.nodes, docs[0])), default=1)
     if len(docs) == 1 and depth >= 3:
         return {"narrow": True, "gists": [], "suggested": suggested, "bridge": bridge,
-                "trace": [trace]}  # fmt: skip
+                "trace": [*clue_trace, trace]}  # fmt: skip
     by_page = {(g.document, g.first_page): g for g in gists}
     wanted = [by_page[(h.page.document, h.page.ordinal)] for h in hits
               if (h.page.document, h.page.ordinal) in by_page]  # fmt: skip
@@ -106,7 +111,7 @@ async def survey(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str
     shown = _fill(ctx, wanted + near, budget)
     trace["shown"] = "retrieval candidates"
     return {"gists": [g.id for g in shown], "suggested": suggested, "bridge": bridge,
-            "trace": [trace]}  # fmt: skip
+            "trace": [*clue_trace, trace]}  # fmt: skip
 
 
 def after_survey(state: LookupState) -> str:

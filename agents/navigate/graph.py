@@ -17,6 +17,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from agents.answer.citations import find_quote
+from agents.answer.clues import write_clues
 from agents.answer.pages import (
     READ_BUDGET_PAGE,
     answer_from_pages,
@@ -57,12 +58,17 @@ async def begin(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[st
     ctx = runtime.context
     doc = state["documents"][0]
     root = await asyncio.to_thread(Tree(ctx.store).root, doc)
-    seeds = await seed(ctx, state["question"], [doc], SUGGEST, state.get("query", ""))
+    clues, clue_trace = "", []
+    if ctx.settings.answer.clues:
+        clues, entry = await write_clues(ctx, state["question"], [doc], state.get("history", ""))
+        clue_trace = [entry]
+    seeds = await seed(ctx, state["question"], [doc], SUGGEST, state.get("query", ""), clues)
     suggested = [h.page.ordinal for h in seeds.hits]  # the closing pages first, for the end
     trace = {"step": "begin", "root_level": root.level, "suggested": [o + 1 for o in suggested],
              **seeds.trace}  # fmt: skip
-    return {"path": [root.id], "untried": {}, "suggested": suggested, "notes": [], "calls": 0,
-            "found": False, "last": {}, "done": False, "trace": [trace]}  # fmt: skip
+    return {"path": [root.id], "untried": {}, "suggested": suggested, "notes": [],
+            "calls": len(clue_trace), "found": False, "last": {}, "done": False,
+            "trace": [*clue_trace, trace]}  # fmt: skip
 
 
 def _marked(children: list[Node], suggested: list[int]) -> list[Node]:

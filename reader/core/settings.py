@@ -155,6 +155,9 @@ class AnswerSettings(BaseModel):
     note_max_tokens: int = Field(300, ge=32)
     answer_max_tokens: int = Field(300, ge=16)
     max_calls: int = Field(6, ge=2, description="model calls navigate may make per question")
+    clues: bool = Field(
+        False, description="lookup and navigate: the upper tree writes clues for retrieval first"
+    )
     related_episodes: int = Field(
         1, ge=0, description="past exchanges of other conversations recalled into the prompts"
     )
