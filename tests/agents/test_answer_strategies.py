@@ -8,6 +8,7 @@ from agents.chain.prompts import ManagerReply
 from agents.lookup.prompts import PageChoice
 from agents.mapreduce.prompts import MapReply, ReduceReply
 from agents.navigate.prompts import Choice, PageReply
+from reader.library import Library
 from tests.agents.test_answer_fixtures import add_document, make_library, numbered
 from tests.fake_chat import FakeChatModel, FakeRequest
 
@@ -149,41 +150,39 @@ def test_mapreduce_high_confidence_wins_and_no_information_is_dropped() -> None:
     assert any("dropped_quote" in t for t in answer.trace)  # the invented quote was not kept
 
 
-def test_mapreduce_reduces_results_tied_at_the_top() -> None:
-    def responder(request: FakeRequest) -> object:
-        if request.schema is ReduceReply:
-            assert "Cardamom" in request.prompt and "Cloves" in request.prompt
-            return ReduceReply(answer="Cardamom and cloves", source=1)
-        if "cardamom" in request.prompt:
-            return MapReply(answer="Cardamom", page=1, quote="", confidence=4)
-        if "wolves" in request.prompt:
-            return MapReply(answer="Cloves", page=1, quote="", confidence=4)
-        return MapReply(answer="Sugar", page=1, quote="", confidence=1)
-
-    model = FakeChatModel(responder=responder, context_window=1024)
-    library = make_library(model)
-    pages = [(text + " ") * 12 for text in pages_with_needle(6, at=4)]
-    doc = add_document(library, pages)
-    answer = library.ask(QUESTION, [doc], strategy="mapreduce")
-    assert answer.text == "Cardamom and cloves" and model.requests[-1].schema is ReduceReply
-    assert "Sugar" not in model.requests[-1].prompt
-
-
-def test_mapreduce_rereads_the_disputed_pages_side_by_side_when_near_answers_conflict() -> None:
-    """LongAgent: a less confident answer that disagrees is not outvoted by confidence alone."""
+def two_claims(
+    cardamom: tuple[str, int], wolves: tuple[str, int], resolved: ReduceReply | None = None
+) -> tuple[Library, FakeChatModel, str]:
+    """A 6-page book whose cardamom and wolves pages' maps claim `(answer, confidence)`, the
+    rest "no information"; the resolving call, if any, replies `resolved`."""
 
     def responder(request: FakeRequest) -> object:
         if request.schema is ReduceReply:
-            return ReduceReply(answer="Cardamom from Zanzibar.", source=2)
-        if "cardamom" in request.prompt:
-            return MapReply(answer="Cardamom", page=1, quote="", confidence=3)
-        if "wolves" in request.prompt:
-            return MapReply(answer="Cloves", page=1, quote="", confidence=4)
+            assert resolved is not None, "no resolving call expected"
+            return resolved
+        for word, (said, confidence) in (("cardamom", cardamom), ("wolves", wolves)):
+            if word in request.prompt:
+                return MapReply(answer=said, page=1, quote="", confidence=confidence)
         return MapReply(answer="no information", page=0, quote="", confidence=0)
 
     model = FakeChatModel(responder=responder, context_window=1024)
     library = make_library(model)
     doc = add_document(library, [(t + " ") * 12 for t in pages_with_needle(6, at=4)])
+    return library, model, doc
+
+
+def test_mapreduce_resolves_results_tied_at_the_top_that_disagree() -> None:
+    resolved = ReduceReply(answer="Cardamom and cloves", source=1)
+    library, model, doc = two_claims(("Cardamom", 4), ("Cloves", 4), resolved)
+    answer = library.ask(QUESTION, [doc], strategy="mapreduce")
+    assert answer.text == "Cardamom and cloves" and model.requests[-1].schema is ReduceReply
+    assert "Cardamom" in model.requests[-1].prompt and "Cloves" in model.requests[-1].prompt
+
+
+def test_mapreduce_rereads_the_disputed_pages_side_by_side_when_near_answers_conflict() -> None:
+    """LongAgent: a less confident answer that disagrees is not outvoted by confidence alone."""
+    resolved = ReduceReply(answer="Cardamom from Zanzibar.", source=2)
+    library, model, doc = two_claims(("Cardamom", 3), ("Cloves", 4), resolved)
     answer = library.ask(QUESTION, [doc], strategy="mapreduce")
     resolve = model.requests[-1]
     assert resolve.schema is ReduceReply
@@ -196,16 +195,14 @@ def test_mapreduce_rereads_the_disputed_pages_side_by_side_when_near_answers_con
 
 
 def test_mapreduce_answers_that_agree_need_no_resolving_call() -> None:
-    def responder(request: FakeRequest) -> object:
-        if "cardamom" in request.prompt:
-            return MapReply(answer="Cardamom", page=1, quote="", confidence=4)
-        if "wolves" in request.prompt:
-            return MapReply(answer="cardamom, as always", page=1, quote="", confidence=4)
-        return MapReply(answer="no information", page=0, quote="", confidence=0)
-
-    model = FakeChatModel(responder=responder, context_window=1024)
-    library = make_library(model)
-    doc = add_document(library, [(t + " ") * 12 for t in pages_with_needle(6, at=4)])
+    library, model, doc = two_claims(("Cardamom", 4), ("cardamom, as always", 4))
     answer = library.ask(QUESTION, [doc], strategy="mapreduce")
     assert all(r.schema is MapReply for r in model.requests)
     assert "ardamom" in answer.text and len(answer.citations) >= 1
+
+
+def test_mapreduce_a_disagreeing_answer_far_below_the_best_is_no_conflict() -> None:
+    library, model, doc = two_claims(("Cardamom", 4), ("Cloves", 2))
+    answer = library.ask(QUESTION, [doc], strategy="mapreduce")
+    assert all(r.schema is MapReply for r in model.requests)
+    assert answer.text == "Cardamom"
