@@ -30,7 +30,7 @@ from agents.lookup.state import LookupState
 from reader.core.types import Node
 
 GIST_WORDS = 60
-SHORT_WORDS = (40, 30, 24, 18)  # gist lengths tried for a whole listing of a longer document
+SHORT_WORDS = (40, 30, 24, 20, 17, 14, 12)  # gist lengths tried for a whole listing, longest first
 SECTION_WORDS = 40
 GIST_BUDGET = 2200  # tokens of gists shown at once
 LISTING_BUDGET = 4000  # tokens of a whole listing: with READ_BUDGET, a question stays under 8k
