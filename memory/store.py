@@ -31,6 +31,7 @@ from memory.records import (
     node_metadata,
     page_from,
 )
+from memory.snapshots import Snapshots
 from memory.writes import (
     has_leftovers,
     purge_document,
@@ -65,6 +66,7 @@ class MemoryStore:
         self.episodes = EpisodicMemory(
             self.chroma, self.embed, self.embedder.embed, self.get_document
         )
+        self._snapshots = Snapshots()
 
     def close(self) -> None:
         self.chroma.close()
@@ -255,6 +257,7 @@ class MemoryStore:
         purge_document(self.chroma, doc_id)
         self.chroma.delete_ids("documents", [doc_id])
         self.chroma.bump_generation()
+        self._snapshots.forget(doc_id)
 
     # -- nodes and pages ------------------------------------------------------------------------
     def put_nodes(self, nodes: list[Node]) -> None:
@@ -297,12 +300,20 @@ class MemoryStore:
         return dict(sorted(counts.items()))
 
     def nodes(self, doc_id: str, level: int | None = None) -> list[Node]:
-        self._require_doc_meta(doc_id)
-        level_clause = {"level": level} if level is not None else None
-        found = self.chroma["nodes"].get(
-            where=where_all({"document": doc_id}, level_clause), include=["metadatas", "documents"]
-        )
-        return sorted(decode(found, node_from), key=lambda node: (node.level, node.ordinal))
+        meta = self._require_doc_meta(doc_id)
+
+        def load(level: int | None = level) -> list[Node]:
+            level_clause = {"level": level} if level is not None else None
+            found = self.chroma["nodes"].get(
+                where=where_all({"document": doc_id}, level_clause),
+                include=["metadatas", "documents"],
+            )
+            return sorted(decode(found, node_from), key=lambda node: (node.level, node.ordinal))
+
+        if meta["status"] != "ready":  # a builder may be adding nodes
+            return load()
+        tree = self._snapshots.get("nodes", doc_id, meta, lambda: load(None), lambda _: True)
+        return tree if level is None else [n for n in tree if n.level == level]
 
     def _pages_where(
         self, where: dict[str, Any] | None = None, ids: list[str] | None = None
@@ -312,7 +323,20 @@ class MemoryStore:
 
     def pages_by_id(self, ids: list[str]) -> list[Page]:
         """The pages of those ids that exist (no error for missing ones)."""
-        return self._pages_where(ids=list(ids)) if ids else []
+        wanted = set(ids)
+        found: list[Page] = []
+        for doc_id in dict.fromkeys(page_id.rsplit("-p", 1)[0] for page_id in ids):
+            meta = self._doc_meta(doc_id) if doc_id else None
+            if meta is None:
+                return self._pages_where(ids=list(ids))
+            found += [p for p in self._all_pages(doc_id, meta) if p.id in wanted]
+        return sorted(found, key=lambda page: (page.document, page.ordinal))
+
+    def _all_pages(self, doc_id: str, meta: dict[str, Any]) -> list[Page]:
+        return self._snapshots.get(
+            "pages", doc_id, meta, lambda: self._pages_where({"document": doc_id}),
+            lambda pages: len(pages) == meta["pages"],
+        )  # fmt: skip
 
     def get_page(self, page_id: str) -> Page:
         pages = self._pages_where(ids=[check_id(page_id, "page")])
@@ -322,13 +346,9 @@ class MemoryStore:
 
     def pages(self, doc_id: str, first: int | None = None, last: int | None = None) -> list[Page]:
         """The document's pages by ordinal, optionally only ordinals first..last (inclusive)."""
-        self._require_doc_meta(doc_id)
-        clauses: list[dict[str, Any] | None] = [{"document": doc_id}]
-        if first is not None:
-            clauses.append({"ordinal": {"$gte": first}})
-        if last is not None:
-            clauses.append({"ordinal": {"$lte": last}})
-        return self._pages_where(where_all(*clauses))
+        pages = self._all_pages(doc_id, self._require_doc_meta(doc_id))
+        return [p for p in pages if (first is None or p.ordinal >= first)
+                and (last is None or p.ordinal <= last)]  # fmt: skip
 
     def page_by_ordinal(self, doc_id: str, ordinal: int) -> Page:
         pages = self.pages(doc_id, ordinal, ordinal)
