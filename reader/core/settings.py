@@ -61,13 +61,12 @@ class EmbeddedModelSettings(BaseModel):
     idle_timeout: float = Field(
         30.0, ge=0, description="seconds the shared server outlives the last process using it"
     )
-    # Off by default. llama-cpp-python counts only KV bytes against it, but every cached prefix
-    # also keeps a copy of the logits buffer (n_batch x vocabulary floats: 311 MB for this
-    # model), so 512 MiB grew the server from 1.0 to 8.7 GB, for repeat questions at 0.79x the
-    # first's latency (lookup) instead of 0.96x (scripts/bench_first_answer.py --repeat, docs/
-    # eval.md). Without it llama.cpp still reuses the last prompt's prefix.
+    # llama.cpp keeps the states of several prompt prefixes (reader/llm/llama_server.py counts
+    # their real size): a repeat lookup question on a 112k-token book at 0.67x the first's
+    # latency instead of 1.13x, navigate 0.40x; the server peaked at 2.1 GB RSS instead of 1.2
+    # (scripts/bench_first_answer.py --repeat, docs/eval.md).
     cache_bytes: int = Field(
-        0, ge=0, description="llama.cpp's RAM cache of prompt prefixes (KV bytes); 0: none"
+        512 * 2**20, ge=0, description="llama.cpp's RAM cache of prompt prefixes (bytes); 0: none"
     )
 
 
