@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-KEEP = 16  # documents whose pages (and, separately, trees) are kept
+KEEP = 32  # lists kept: the pages and the tree of 16 documents
 
 
 class Snapshots:
@@ -42,7 +42,7 @@ class Snapshots:
         if complete(items):
             with self._lock:
                 self._kept[key] = items
-                while len(self._kept) > 2 * self._keep:
+                while len(self._kept) > self._keep:
                     self._kept.popitem(last=False)
         return items
 

@@ -43,6 +43,7 @@ from reader.core.errors import NotFoundError, NotReadyError, StoreError
 from reader.core.leases import holders
 from reader.core.settings import Settings
 from reader.core.types import Document, Node, Page
+from reader.documents.paginate import page_document
 
 __all__ = ["SCHEMA_VERSION", "MemoryStore"]
 
@@ -325,7 +326,7 @@ class MemoryStore:
         """The pages of those ids that exist (no error for missing ones)."""
         wanted = set(ids)
         found: list[Page] = []
-        for doc_id in dict.fromkeys(page_id.rsplit("-p", 1)[0] for page_id in ids):
+        for doc_id in dict.fromkeys(page_document(page_id) for page_id in ids):
             meta = self._doc_meta(doc_id) if doc_id else None
             if meta is None:
                 return self._pages_where(ids=list(ids))

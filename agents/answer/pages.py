@@ -152,7 +152,8 @@ async def final_answer_call(
     )
 
 
-def _cut(page: Page, start: int, end: int) -> Page:
+def cut(page: Page, start: int, end: int) -> Page:
+    """`page` with only the text between document offsets `start` and `end`."""
     lo, hi = max(0, start - page.start), max(0, end - page.start)
     return page.model_copy(update={"text": page.text[lo:hi], "start": page.start + lo,
                                    "end": page.start + hi})  # fmt: skip
@@ -170,8 +171,8 @@ def bridged(pages: list[Page], bridge: dict[str, Any] | None) -> list[Page]:
     if source is None or target is None:
         return pages
     shown = [
-        _cut(source, bridge["source_start"], bridge["source_end"]),
-        _cut(target, bridge["start"], bridge["end"]),
+        cut(source, bridge["source_start"], bridge["source_end"]),
+        cut(target, bridge["start"], bridge["end"]),
     ]
     return shown
 

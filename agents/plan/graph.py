@@ -14,7 +14,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.citations import find_quote
-from agents.answer.pages import answer_from_pages, pages_in_order, structured_or_none, words
+from agents.answer.pages import answer_from_pages, cut, pages_in_order, structured_or_none, words
 from agents.answer.prompts import is_not_found
 from agents.answer.questions import is_about_the_book
 from agents.answer.state import answering_graph
@@ -53,8 +53,7 @@ def query_for(step: str, findings: list[dict[str, Any]]) -> str:
 
 
 def _passage(hit: PageHit) -> str:
-    lo, hi = hit.passage_start - hit.page.start, hit.passage_end - hit.page.start
-    return hit.page.text[max(0, lo) : max(lo, hi)] or hit.page.text
+    return cut(hit.page, hit.passage_start, hit.passage_end).text or hit.page.text
 
 
 async def look_up(state: PlanState, runtime: Runtime[GraphContext]) -> dict[str, Any]:

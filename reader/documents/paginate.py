@@ -127,6 +127,11 @@ def page_id(doc_id: str, ordinal: int, start: int, end: int, settings: PageSetti
     return f"{doc_id}-p{ordinal:04d}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
 
 
+def page_document(page_id: str) -> str:
+    """The id of the document a page id (`page_id`'s DOC-pNNNN-hash) belongs to."""
+    return page_id.rsplit("-p", 1)[0]
+
+
 class _Packer:
     def __init__(
         self, text: str, units: list[Unit], count: Callable[[str], int], settings: PageSettings

@@ -10,6 +10,7 @@ from reader.core.settings import PageSettings
 from reader.core.tokens import count_tokens
 from reader.core.types import Chapter, Document, Page
 from reader.documents import load_document, paginate
+from reader.documents.paginate import page_document, page_id
 
 from .conftest import prose
 
@@ -184,3 +185,8 @@ def test_chapter_indices_refer_to_the_documents_list(small_pages) -> None:
     check_pages(doc, pages, small_pages)
     assert [p.chapter for p in pages] == sorted((p.chapter for p in pages), reverse=True)
     assert pages[0].chapter == 1 and pages[-1].chapter == 0
+
+
+def test_a_page_id_names_its_document() -> None:
+    for doc_id in ("f3c56de02f2cea45", "my-pdoc"):
+        assert page_document(page_id(doc_id, 7, 100, 900, PageSettings())) == doc_id
