@@ -9,6 +9,8 @@ unless the caller names documents explicitly.
 from __future__ import annotations
 
 import json
+import math
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +49,8 @@ from reader.documents.paginate import page_document
 
 __all__ = ["SCHEMA_VERSION", "MemoryStore"]
 
+QUERY_VECTORS = 64  # query embeddings kept (a batch asks about this many questions at once)
+
 
 class MemoryStore:
     """The persistent memory of one library. Sync; safe for one writer and many readers."""
@@ -68,6 +72,8 @@ class MemoryStore:
             self.chroma, self.embed, self.embedder.embed, self.get_document
         )
         self._snapshots = Snapshots()
+        self._queries: dict[str, list[float]] = {}
+        self._queries_lock = threading.Lock()
 
     def close(self) -> None:
         self.chroma.close()
@@ -380,7 +386,7 @@ class MemoryStore:
         total = self.chroma["passages"].count()
         if not doc_ids or k <= 0 or total == 0:
             return []
-        vector = self.embedder.embed([query])[0]
+        vector = self.query_vector(query)
         where = where_in("document", doc_ids)
         n_results = min(max(4 * k, 16), total)
         while True:
@@ -430,6 +436,36 @@ class MemoryStore:
             hits.append(PageHit(page=page, score=score, passage_start=start, passage_end=end))
         return hits
 
+    def query_vector(self, query: str) -> list[float]:
+        """The embedding of a search query; the last few are kept, since a question's strategy
+        searches pages, passages and nodes with the same text."""
+        with self._queries_lock:
+            vector = self._queries.get(query)
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
+            with self._queries_lock:
+                self._queries[query] = vector
+                while len(self._queries) > QUERY_VECTORS:
+                    self._queries.pop(next(iter(self._queries)))
+        return vector
+
+    def passage_similarity(self, query: str, passage_ids: list[str]) -> dict[str, float]:
+        """The cosine similarity to `query` of those passages that are embedded, by passage id:
+        what a reader uses to keep only the relevant part of a page."""
+        if not passage_ids:
+            return {}
+        found = self.chroma["passages"].get(ids=list(passage_ids), include=["embeddings"])
+        if not len(found["ids"]):
+            return {}
+        vector = self.query_vector(query)
+        norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+        scores: dict[str, float] = {}
+        for passage_id, other in zip(found["ids"], found["embeddings"], strict=True):
+            length = math.sqrt(sum(float(x) * float(x) for x in other)) or 1.0
+            dot = sum(a * float(b) for a, b in zip(vector, other, strict=True))
+            scores[passage_id] = dot / (norm * length)
+        return scores
+
     def search_nodes(
         self, query: str, documents: list[str] | None = None, level: int | None = None, k: int = 4
     ) -> list[NodeHit]:
@@ -441,7 +477,7 @@ class MemoryStore:
         level_clause = {"level": level} if level is not None else None
         found = self.chroma.query(
             "nodes",
-            self.embedder.embed([query])[0],
+            self.query_vector(query),
             min(k, total),
             where_all(where_in("document", doc_ids), level_clause),
         )

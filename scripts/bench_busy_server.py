@@ -3,12 +3,12 @@ server with 16 slots that takes prompt/P + completion/D seconds per request.
 
     .venv/bin/python scripts/bench_busy_server.py [--questions 320] [--add-pages 48]
         [--slots 16] [--prefill-tps 5000] [--decode-tps 60] [--batch-concurrency N]
-        [--stub-embeddings] [--only batch|add]
+        [--client-concurrency N] [--stub-embeddings] [--only batch|add]
 
 It starts scripts/stub_model_server.py (--slots, --prefill-tps, --decode-tps) on 127.0.0.1,
 generates a small document (--batch-pages pages; added first, not measured) and a file of
 --questions local-fact questions about it, and runs, each with its own TOME_HOME and
-TOME_LLM__CONCURRENCY = TOME_INGEST__CONCURRENCY = slots:
+TOME_LLM__CONCURRENCY = --client-concurrency (default: slots) and TOME_INGEST__CONCURRENCY = slots:
   batch   `tome batch questions.jsonl --out answers.jsonl` (--concurrency N when given)
   add     `tome add` of a generated document of --add-pages pages
 For each it prints, from the stub's /stats read before and after the run:
@@ -176,7 +176,7 @@ def bench_batch(opts: argparse.Namespace, stub: Stub, work: Path, extra: dict[st
     result.detail = (
         f"{out.get('answered')} of {opts.questions} questions answered over a "
         f"{opts.batch_pages}-page document, {calls / max(1, opts.questions):.2f} calls each, "
-        f"batch concurrency {opts.batch_concurrency or 2 * opts.slots}"
+        f"batch concurrency {opts.batch_concurrency or 2 * (opts.client_concurrency or opts.slots)}"
     )
     return result
 
@@ -210,6 +210,10 @@ def main() -> None:
         "--stub-embeddings", action="store_true",
         help="embed with the stub's /v1/embeddings, not the local MiniLM",
     )  # fmt: skip
+    parser.add_argument(
+        "--client-concurrency", type=int, default=None, help="TOME_LLM__CONCURRENCY, the calls "
+        "tome keeps in flight (default --slots; above it, the server holds a queue of its own)",
+    )  # fmt: skip
     parser.add_argument("--only", choices=["batch", "add"], default=None)
     opts = parser.parse_args()
     exit_on_sigterm()
@@ -219,7 +223,9 @@ def main() -> None:
              "--decode-tps", str(opts.decode_tps)]  # fmt: skip
     print(f"stub: {' '.join(rates)}; work in {work}")
     with stub_server(work, rates) as stub:
-        extra = {"TOME_LLM__CONCURRENCY": str(opts.slots),
+        calls = opts.client_concurrency or opts.slots
+        print(f"tome's calls in flight (llm.concurrency): {calls}")
+        extra = {"TOME_LLM__CONCURRENCY": str(calls),
                  "TOME_INGEST__CONCURRENCY": str(opts.slots)}  # fmt: skip
         if opts.stub_embeddings:
             extra.update(TOME_MEMORY__EMBEDDING__BASE_URL=stub.base_url,

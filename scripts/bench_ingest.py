@@ -1,10 +1,11 @@
 """Benchmark ingestion: cost ratios and peak memory.
 
     .venv/bin/python scripts/bench_ingest.py [FILE] [--tokens N | --megabytes M] [--base-url URL]
-        [--embeddings-url URL]
+        [--embeddings-url URL] [--home DIR]
 
-Ingests FILE (default: Sleepy Hollow from ../shared/data) into a fresh data directory with the
-configured model (the embedded one unless --base-url/TOME_BASE_URL is set) and prints:
+Ingests FILE (default: Sleepy Hollow from ../shared/data) into a fresh data directory (or DIR,
+kept) with the configured model (the embedded one unless --base-url/TOME_BASE_URL is set) and
+prints:
   prompt tokens / document tokens   (target ≤ 1.3)
   wall seconds / LLM seconds        (target ≤ 1.1; LLM seconds = time with ≥ 1 call in flight)
   peak RSS of this process          (target < 1.5 GB at 1M tokens; the model server is a child
@@ -64,10 +65,14 @@ def main() -> None:
         "--rates", action=argparse.BooleanOptionalAction, default=None,
         help="measure the server's prefill and decode rates first (default: without --base-url)",
     )  # fmt: skip
+    parser.add_argument(
+        "--home", type=Path, default=None,
+        help="ingest into this data directory and keep it (for benchmarks and evals that follow)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tome-bench-"))
-    os.environ["TOME_HOME"] = str(work / "home")
+    os.environ["TOME_HOME"] = str(args.home or work / "home")
     if args.base_url:
         os.environ["TOME_BASE_URL"] = args.base_url
     if args.embeddings_url:

@@ -1,5 +1,5 @@
-"""Lookup (ReadAgent): read the gists, choose up to `max_pages_read` pages to re-read in full,
-answer from those pages.
+"""Lookup (ReadAgent): read the gists, choose up to `max_pages_read` pages to re-read, answer
+from the part of each page that fits the question (agents/answer/focus.py).
 
 When all gists fit the gist budget the model sees them all. A longer single document is listed
 whole with shorter gists when they fit the listing budget: that listing is the same for every
@@ -19,7 +19,15 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.answer.clues import write_clues
-from agents.answer.pages import answer_from_pages, pages_in_order, structured_or_none, words
+from agents.answer.focus import focus
+from agents.answer.pages import (
+    answer_from_pages,
+    bridged,
+    closing_pages,
+    pages_in_order,
+    structured_or_none,
+    words,
+)
 from agents.answer.questions import is_about_the_book, is_about_the_end
 from agents.answer.seeds import bridge_state, seed
 from agents.answer.state import answering_graph
@@ -218,8 +226,15 @@ async def pick(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
 async def read(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     pages = await pages_in_order(ctx, state.get("pages", []))
+    bridge = state.get("bridge")
+    if bridged(pages, bridge) is pages:  # a bridge shows its own two passages
+        endings: frozenset[str] = frozenset()
+        if is_about_the_end(state["question"]):
+            closing = await closing_pages(ctx, state["documents"])
+            endings = frozenset(p.id for p in closing)
+        pages = await asyncio.to_thread(focus, ctx, state["question"], pages, endings=endings)
     text, evidence, entry = await answer_from_pages(
-        ctx, state, pages, budget=READ_BUDGET, bridge=state.get("bridge")
+        ctx, state, pages, budget=READ_BUDGET, bridge=bridge
     )
     return {"answer": text, "evidence": evidence, "trace": [entry]}
 

@@ -59,3 +59,22 @@ def test_search_points_at_the_passage_inside_a_long_page(
         passage = doc.text[hit.passage_start : hit.passage_end]
         assert "fox slipped into the henhouse" in passage
         assert len(passage) < len(hit.page.text) / 2
+
+
+def test_passage_similarity_ranks_a_long_pages_passages_by_meaning(
+    settings: Settings, minilm: OnnxMiniLMEmbedder
+) -> None:
+    """What lookup keeps of a page it reads (agents/answer/focus.py): the passage that means what
+    the question asks scores highest, with no word in common."""
+    from memory.passages import split_page
+
+    needle = "Suddenly a fox slipped into the henhouse and carried off three chickens. "
+    long_page = FILLER * 12 + needle + FILLER * 12
+    doc, pages = make_document("minutes02", "Minutes", [long_page])
+    with MemoryStore(settings, minilm) as store:
+        store.add_document(doc, pages)
+        ids = [p.id for p in split_page(pages[0])]
+        scores = store.passage_similarity("a wild animal attacked the poultry", [*ids, "nope#0"])
+        assert set(scores) == set(ids), "every embedded passage, and no id that is not stored"
+        best = max(scores, key=scores.__getitem__)
+        assert "fox slipped" in next(p.text for p in split_page(pages[0]) if p.id == best)

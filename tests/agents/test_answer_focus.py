@@ -1,0 +1,55 @@
+"""Lookup reads the part of a page that fits the question (agents/answer/focus.py): a long page
+is cut to the passages around the sentence that matches, so a repeat question pays for few page
+tokens; asked how the document ends, the closing page's last passages."""
+
+from __future__ import annotations
+
+from agents.answer.focus import PAGE_READ_TOKENS
+from agents.answer.prompts import AnswerReply
+from agents.lookup.prompts import PageChoice
+from reader.core.tokens import count_tokens
+from tests.agents.test_answer_fixtures import NUMBERED, add_document, make_library
+from tests.fake_chat import FakeChatModel, FakeRequest
+
+FILLER = [f"Morning number {i} brought grey weather over the quiet fields." for i in range(150)]
+KEY = "The brass key hangs behind the lighthouse clock."
+LONG = " ".join([*FILLER[:75], KEY, *FILLER[75:]])
+
+
+def answers(request: FakeRequest) -> object:
+    if request.schema is PageChoice:
+        return PageChoice(pages=[2])
+    return AnswerReply(answer="Behind the lighthouse clock.", page=1, quote=KEY)
+
+
+def _read(model: FakeChatModel) -> str:
+    """The page text the answer call was shown."""
+    final = [r for r in model.requests if r.schema is AnswerReply][-1]
+    return "\n".join(body for _, body in NUMBERED.findall(final.prompt))
+
+
+def test_lookup_reads_the_passages_around_the_matching_sentence_not_the_whole_page() -> None:
+    model = FakeChatModel(responder=answers)
+    library = make_library(model)
+    pages = ["A short opening page about the harbour.", LONG, "A short closing page."]
+    assert count_tokens(LONG) > 2 * PAGE_READ_TOKENS
+    doc = add_document(library, pages)
+    answer = library.ask("Where does the brass key hang?", [doc], strategy="lookup")
+    shown = _read(model)
+    assert KEY in shown
+    assert FILLER[0] not in shown and FILLER[-1] not in shown, "the page's far ends are left out"
+    assert FILLER[74] in shown and FILLER[75] in shown, "the key's neighbours are kept"
+    assert count_tokens(shown) <= PAGE_READ_TOKENS + 400, "one page's window, not the page"
+    assert answer.citations and answer.citations[0].page_number == 2
+    assert answer.citations[0].quote == KEY, "the quote is verified against the stored page"
+
+
+def test_a_question_about_the_end_reads_the_last_passages_of_the_closing_page() -> None:
+    model = FakeChatModel(responder=answers)
+    library = make_library(model)
+    ending = " ".join([*FILLER[:75], KEY, *FILLER[75:]])  # the key matches in the middle
+    doc = add_document(library, ["A short opening page.", "A second short page.", ending])
+    library.ask("What happens at the end to the brass key?", [doc], strategy="lookup")
+    shown = _read(model)
+    assert FILLER[-1] in shown, "the closing page's last words are read"
+    assert FILLER[0] not in shown and KEY not in shown, "not its middle, where the key matches"
