@@ -1,10 +1,11 @@
 """Navigate (MemWalker): walk the summary tree from the root. At each node the model reads the
 children's summaries (numbered; `*` marks the branches retrieval ranked highest) and picks one to
-descend into, or 0 when none can hold the answer; at a gist it reads the raw page and answers
-from it, and the page counts as answering when the answer's quote (or most of its words) is on
-it. A miss backtracks to the parent and tries the next-best child (the marked branches, in
-retrieval order). A short working memory of what it saw goes into every
-prompt. Model calls are bounded by `answer.max_calls`, the last one kept for reading a page.
+descend into, or 0 when none can hold the answer; at a gist it reads the part of the raw page
+that fits the question (agents/answer/focus.py) and answers from it, and the page counts as
+answering when the answer's quote (or most of its words) is on it. A miss backtracks to the
+parent and tries the next-best child (the marked branches, in retrieval order). A short working
+memory of what it saw goes into every prompt. Model calls are bounded by `answer.max_calls`, the
+last one kept for reading a page.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from langgraph.types import Send
 
 from agents.answer.citations import find_quote
 from agents.answer.clues import write_clues
+from agents.answer.focus import focus
 from agents.answer.pages import (
     READ_BUDGET_PAGE,
     answer_from_pages,
@@ -28,6 +30,7 @@ from agents.answer.pages import (
     words,
 )
 from agents.answer.prompts import NOT_FOUND, is_not_found
+from agents.answer.questions import is_about_the_end
 from agents.answer.seeds import seed
 from agents.answer.state import AnswerInput, answering_graph
 from agents.context import GraphContext
@@ -132,7 +135,10 @@ async def step(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str
         if calls >= ctx.settings.answer.max_calls:
             return {"done": True, "trace": [{"step": "out of calls"}]}
         page = await asyncio.to_thread(ctx.store.page_by_ordinal, node.document, node.first_page)
-        text = truncate(ctx, page.text, READ_BUDGET_PAGE)
+        shown = page
+        if not is_about_the_end(state["question"]):  # an ending is read whole
+            (shown,) = await asyncio.to_thread(focus, ctx, state["question"], [page])
+        text = truncate(ctx, shown.text, READ_BUDGET_PAGE)
         messages = prompts.read_messages(
             state["question"], text, notes[-NOTES:], state.get("history", "")
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from agents.answer.focus import PAGE_READ_TOKENS
 from agents.answer.prompts import AnswerReply
 from agents.lookup.prompts import PageChoice
+from agents.navigate.prompts import Choice, PageReply
 from reader.core.tokens import count_tokens
 from tests.agents.test_answer_fixtures import NUMBERED, add_document, make_library
 from tests.fake_chat import FakeChatModel, FakeRequest
@@ -53,3 +54,21 @@ def test_a_question_about_the_end_reads_the_last_passages_of_the_closing_page() 
     shown = _read(model)
     assert FILLER[-1] in shown, "the closing page's last words are read"
     assert FILLER[0] not in shown and KEY not in shown, "not its middle, where the key matches"
+
+
+def test_navigate_reads_the_passages_around_the_matching_sentence_of_the_page_it_reaches() -> None:
+    def replies(request: FakeRequest) -> object:
+        if request.schema is Choice:
+            return Choice(choice=2)
+        return PageReply(answer="Behind the lighthouse clock.", quote=KEY)
+
+    model = FakeChatModel(responder=replies)
+    library = make_library(model)
+    doc = add_document(library, ["A short opening page.", LONG, "A short closing page."])
+    answer = library.ask("Where does the brass key hang?", [doc], strategy="navigate")
+    read = [r for r in model.requests if r.schema is PageReply][-1].prompt
+    assert KEY in read and FILLER[74] in read
+    assert FILLER[2] not in read and FILLER[-1] not in read, (
+        "(the gist in its notes holds FILLER[0])"
+    )
+    assert answer.citations and answer.citations[0].page_number == 2
