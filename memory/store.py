@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +72,7 @@ class MemoryStore:
             self.chroma, self.embed, self.embedder.embed, self.get_document
         )
         self._snapshots = Snapshots()
-        self._queries: dict[str, list[float]] = {}
-        self._queries_lock = threading.Lock()
+        self.query_vector = lru_cache(maxsize=QUERY_VECTORS)(self._embed_query)
 
     def close(self) -> None:
         self.chroma.close()
@@ -436,18 +435,10 @@ class MemoryStore:
             hits.append(PageHit(page=page, score=score, passage_start=start, passage_end=end))
         return hits
 
-    def query_vector(self, query: str) -> list[float]:
-        """The embedding of a search query; the last few are kept, since a question's strategy
-        searches pages, passages and nodes with the same text."""
-        with self._queries_lock:
-            vector = self._queries.get(query)
-        if vector is None:
-            vector = self.embedder.embed([query])[0]
-            with self._queries_lock:
-                self._queries[query] = vector
-                while len(self._queries) > QUERY_VECTORS:
-                    self._queries.pop(next(iter(self._queries)))
-        return vector
+    def _embed_query(self, query: str) -> list[float]:
+        """The embedding of a search query (kept per store as `query_vector`, since a question's
+        strategy searches pages, passages and nodes with the same text)."""
+        return self.embedder.embed([query])[0]
 
     def passage_similarity(self, query: str, passage_ids: list[str]) -> dict[str, float]:
         """The cosine similarity to `query` of those passages that are embedded, by passage id:

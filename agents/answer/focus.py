@@ -58,11 +58,12 @@ def focus(
         own = passages.get(page.id, [])
         scored = [i for i, q in enumerate(own) if q.id in score]
         if page.id in endings and own:
-            scored = [len(own) - 1]
-        if not scored:
+            best = len(own) - 1
+        elif scored:
+            best = max(scored, key=lambda i: score[own[i].id])
+        else:
             kept.append(page)
             continue
-        best = max(scored, key=lambda i: score.get(own[i].id, 0.0))
         lo, hi = _window(ctx, own, best, budget)
         kept.append(cut(page, own[lo].start, own[hi].end))
     return kept
