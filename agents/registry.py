@@ -18,8 +18,8 @@ from agents.lookup.graph import graph as lookup_graph
 from agents.mapreduce.graph import graph as mapreduce_graph
 from agents.navigate.graph import graph as navigate_graph
 from agents.plan.graph import graph as plan_graph
+from agents.rag.graph import elements_graph, hybrid_graph
 from agents.rag.graph import graph as rag_graph
-from agents.rag.graph import hybrid_graph
 from agents.whole.graph import graph as whole_graph
 from reader.core.errors import ConfigError
 
@@ -40,6 +40,11 @@ RAG = Strategy("rag", "strategy", "the top-k pages by embedding similarity", rag
 HYBRID = Strategy(
     "hybrid", "strategy", "BM25 and embeddings fused (RRF), plus a bridge hop", hybrid_graph
 )
+PPR = Strategy(
+    "ppr", "strategy",
+    "HippoRAG: personalized PageRank over the key elements pages share, one answer call",
+    elements_graph,
+)  # fmt: skip
 LOOKUP = Strategy(
     "lookup", "strategy", "ReadAgent: pick pages from the gists and re-read them", lookup_graph
 )
@@ -64,7 +69,8 @@ WHOLE = Strategy(
 
 # In report order: baselines first, then the strategies from cheapest to most thorough.
 REGISTRY: dict[str, Strategy] = {
-    s.name: s for s in (FULL, BM25, RAG, HYBRID, LOOKUP, NAVIGATE, PLAN, CHAIN, MAPREDUCE, WHOLE)
+    s.name: s
+    for s in (FULL, BM25, RAG, HYBRID, PPR, LOOKUP, NAVIGATE, PLAN, CHAIN, MAPREDUCE, WHOLE)
 }
 
 

@@ -16,10 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from memory import elements
 from memory.chroma import SCHEMA_VERSION, Chroma, where_all, where_in
 from memory.embeddings import Embedder, make_embedder
 from memory.episodic import EpisodicMemory
 from memory.hybrid import bm25_pages, fuse
+from memory.passages import Passage, split_page
 from memory.records import (
     SETTABLE_STATUSES,
     DocumentRecord,
@@ -434,6 +436,43 @@ class MemoryStore:
             start, end = (seen.passage_start, seen.passage_end) if seen else (page.start, page.end)
             hits.append(PageHit(page=page, score=score, passage_start=start, passage_end=end))
         return hits
+
+    def search_elements(
+        self,
+        query: str,
+        documents: list[str] | None = None,
+        k: int = 4,
+        include_matter: bool = False,
+    ) -> list[PageHit]:
+        """The k pages whose passages personalized PageRank over the element graph ranks highest
+        (memory/elements.py), the best passage as the hit's span; `score` is its walk share."""
+        best: dict[str, tuple[float, Passage]] = {}
+        for doc_id in self.search_scope(documents):
+            graph = self._element_graph(doc_id, include_matter)
+            for i, score in elements.rank(graph, query):
+                passage = graph.passages[i]
+                if score > best.get(passage.page, (0.0, passage))[0]:
+                    best[passage.page] = (score, passage)
+        chosen = sorted(best, key=lambda pid: -best[pid][0])[:k]
+        pages = {page.id: page for page in self.pages_by_id(chosen)}
+        return [
+            PageHit(page=pages[pid], score=best[pid][0], passage_start=best[pid][1].start,
+                    passage_end=best[pid][1].end)
+            for pid in chosen
+            if pid in pages
+        ]  # fmt: skip
+
+    def _element_graph(self, doc_id: str, include_matter: bool) -> elements.ElementGraph:
+        meta = self._require_doc_meta(doc_id)
+        pages = [p for p in self.pages(doc_id) if include_matter or not p.matter]
+
+        def load() -> list[elements.ElementGraph]:
+            encoding = self.settings.pages.encoding
+            return [elements.build([x for p in pages for x in split_page(p, enc_name=encoding)])]
+
+        complete = len(self.pages(doc_id)) == meta["pages"]
+        kind = "elements+matter" if include_matter else "elements"
+        return self._snapshots.get(kind, doc_id, meta, load, lambda _: complete)[0]
 
     def _embed_query(self, query: str) -> list[float]:
         """The embedding of a search query (kept per store as `query_vector`, since a question's

@@ -1,11 +1,13 @@
-"""Navigate (MemWalker): walk the summary tree from the root. At each node the model reads the
-children's summaries (numbered; `*` marks the branches retrieval ranked highest) and picks one to
-descend into, or 0 when none can hold the answer; at a gist it reads the part of the raw page
-that fits the question (agents/answer/focus.py) and answers from it, and the page counts as
-answering when the answer's quote (or most of its words) is on it. A miss backtracks to the
-parent and tries the next-best child (the marked branches, in retrieval order). A short working
-memory of what it saw goes into every prompt. Model calls are bounded by `answer.max_calls`, the
-last one kept for reading a page.
+"""Navigate (MemWalker): walk the summary tree from the root. The root offers the widest level
+that fits one listing (`answer.overview_parts` nodes), the same for every question on a
+document; below it each node offers its children. At each node the model reads the offered
+summaries (numbered; `*` marks the branches retrieval ranked highest) and picks one to descend
+into, or 0 when none can hold the answer; at a gist it reads the part of the raw page that fits
+the question (agents/answer/focus.py) and answers from it, and the page counts as answering when
+the answer's quote (or most of its words) is on it. A miss backtracks to the parent and tries the
+next-best child (the marked branches, in retrieval order). A short working memory of what it saw
+goes into every prompt. Model calls are bounded by `answer.max_calls`, the last one kept for
+reading a page.
 """
 
 from __future__ import annotations
@@ -82,6 +84,21 @@ def _marked(children: list[Node], suggested: list[int]) -> list[Node]:
             if child.first_page <= ordinal <= child.last_page and child not in ranked:
                 ranked.append(child)
     return ranked
+
+
+def _offered(ctx: GraphContext, node: Node) -> list[Node]:
+    """The nodes to choose from at `node`: its children, or at the root the widest level below
+    it that fits `answer.overview_parts` nodes. That listing is the same for every question on
+    the document, so a server's prefix cache keeps it, and a walk skips the levels above it."""
+    limit = ctx.settings.answer.overview_parts
+    if node.parent is None and limit:
+        by_level: dict[int, list[Node]] = {}
+        for n in ctx.store.nodes(node.document):
+            by_level.setdefault(n.level, []).append(n)
+        fitting = [lv for lv in range(1, node.level) if 0 < len(by_level.get(lv, [])) <= limit]
+        if fitting:
+            return sorted(by_level[min(fitting)], key=lambda n: n.first_page)
+    return ctx.store.get_nodes(node.children)
 
 
 def _span(node: Node) -> str:
@@ -161,7 +178,7 @@ async def step(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str
                 "trace": [entry]}  # fmt: skip
     entries = []
     if node.id not in untried:
-        children = await asyncio.to_thread(ctx.store.get_nodes, node.children)
+        children = await asyncio.to_thread(_offered, ctx, node)
         order, called, entry = await _choose(ctx, state, node, children, notes)
         untried[node.id] = order
         calls += int(called)

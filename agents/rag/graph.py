@@ -1,11 +1,13 @@
-"""RAG: the top-k pages by embedding similarity (Chroma), then one answer call; and its hybrid
-twin, whose pages come from BM25 and embedding similarity fused by reciprocal rank."""
+"""RAG: the top-k pages by embedding similarity (Chroma), then one answer call; its hybrid twin,
+whose pages come from BM25 and embedding similarity fused by reciprocal rank; and its graph twin
+(HippoRAG), whose pages come from personalized PageRank over the element graph
+(memory/elements.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -17,27 +19,29 @@ from agents.answer.state import answering_graph
 from agents.context import GraphContext
 from agents.rag.state import RagState
 
+Search = Literal["embeddings", "hybrid", "elements"]
 
-def retriever(fused: bool) -> Callable[..., Any]:
+
+def retriever(search: Search) -> Callable[..., Any]:
     async def retrieve(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         ctx = runtime.context
         k = state.get("k") or ctx.settings.answer.top_k
         query = state.get("query") or state["question"]
-        trace: dict[str, Any] = {"step": "retrieve", "k": k, "fused": fused, "query": query[:200]}
-        if fused:  # tome's seed: fused ranks, the bridge hop, the closing pages
+        trace: dict[str, Any] = {"step": "retrieve", "k": k, "search": search,
+                                 "query": query[:200]}  # fmt: skip
+        bridge = None
+        if search == "hybrid":  # tome's seed: fused ranks, the bridge hop, the closing pages
             seeds = await seed(ctx, state["question"], state["documents"], k, query)
             hits, bridge = seeds.hits, seeds.bridge
             trace.update(seeds.trace)
-        else:  # the embedding baseline: similarity alone
+        else:  # similarity alone (the embedding baseline), or the element graph's walk
+            find = ctx.store.search_pages if search == "embeddings" else ctx.store.search_elements
             matter = is_about_the_book(state["question"])
-            hits = await asyncio.to_thread(
-                ctx.store.search_pages, query, state["documents"], k, matter
-            )
-            bridge = None
+            hits = await asyncio.to_thread(find, query, state["documents"], k, matter)
         trace["pages"] = [[h.page.document[:12], h.page.ordinal + 1, round(h.score, 3)]
                           for h in hits]  # fmt: skip
         ids = [h.page.id for h in hits]
-        if not fused and is_about_the_end(state["question"]):
+        if search != "hybrid" and is_about_the_end(state["question"]):
             closing = [p.id for p in await closing_pages(ctx, state["documents"])]
             ids = list(dict.fromkeys(ids[: max(1, k - len(closing))] + closing))
             trace["closing"] = True
@@ -53,9 +57,9 @@ async def answer(state: RagState, runtime: Runtime[GraphContext]) -> dict[str, A
     return {"answer": text, "evidence": evidence, "trace": [entry]}
 
 
-def build_graph(fused: bool = False) -> StateGraph:
+def build_graph(search: Search = "embeddings") -> StateGraph:
     graph = answering_graph(RagState)
-    graph.add_node("retrieve", retriever(fused))
+    graph.add_node("retrieve", retriever(search))
     graph.add_node("answer", answer)
     graph.add_edge(START, "retrieve")
     graph.add_edge("retrieve", "answer")
@@ -64,4 +68,5 @@ def build_graph(fused: bool = False) -> StateGraph:
 
 
 graph = build_graph().compile()
-hybrid_graph = build_graph(fused=True).compile()
+hybrid_graph = build_graph("hybrid").compile()
+elements_graph = build_graph("elements").compile()

@@ -154,6 +154,12 @@ class AnswerSettings(BaseModel):
     note_max_tokens: int = Field(300, ge=32)
     answer_max_tokens: int = Field(300, ge=16)
     max_calls: int = Field(6, ge=2, description="model calls navigate may make per question")
+    overview_parts: int = Field(
+        32,
+        ge=0,
+        description="navigate: the root lists the widest tree level of at most this many nodes "
+        "(the same listing for every question); 0 lists the root's own children",
+    )
     clues: bool = Field(
         False, description="lookup and navigate: the upper tree writes clues for retrieval first"
     )

@@ -106,6 +106,7 @@ StrategyName = Literal[
     "bm25",
     "rag",
     "hybrid",
+    "ppr",
     "lookup",
     "navigate",
     "plan",

@@ -47,7 +47,7 @@ def test_navigate_descends_backtracks_reads_the_page_and_answers() -> None:
         return PageReply(answer="Sugar and flour.", quote="invented")  # not on the page: a miss
 
     model = FakeChatModel(responder=responder)
-    library = make_library(model)
+    library = make_library(model, overview_parts=0)  # the root offers its own children
     doc = add_document(library, pages_with_needle(16, at=9), fanout=4)  # 16 → 4 → root
     answer = library.ask(QUESTION, [doc], strategy="navigate")
     steps = [t["step"] for t in answer.trace]
@@ -59,6 +59,32 @@ def test_navigate_descends_backtracks_reads_the_page_and_answers() -> None:
     root_prompt = model.requests[0].prompt
     assert "A search matched part" in root_prompt and "Notes so far" in model.requests[1].prompt
     assert root_prompt.index("</summary>") < root_prompt.index("A search matched")
+
+
+def test_navigate_starts_from_the_widest_level_that_fits_one_listing() -> None:
+    """64 pages, fanout 4: 64 gists, 16 sections, 4 parts, the root. With 16 nodes allowed, the
+    root lists the 16 sections (the same listing for every question) and the walk goes section,
+    gist, page: three calls instead of four."""
+
+    def responder(request: FakeRequest) -> object:
+        if request.schema is Choice:
+            return Choice(choice=holding(request, "Grandma"))
+        if "cardamom" in request.prompt:
+            return PageReply(
+                answer="Cardamom.", quote="the lemon cake needs cardamom from Zanzibar."
+            )
+        return PageReply(answer="not found", quote="")
+
+    model = FakeChatModel(responder=responder)
+    library = make_library(model, overview_parts=16)
+    doc = add_document(library, pages_with_needle(64, at=41), fanout=4)
+    answer = library.ask(QUESTION, [doc], strategy="navigate")
+    first = model.requests[0].prompt
+    assert "the whole document" in first and first.count("<summary number=") == 16
+    assert 'pages="41-44"' in first, "the section holding page 42 is offered at the root"
+    assert [r.schema for r in model.requests] == [Choice, Choice, PageReply]
+    assert model.requests[1].prompt.count("<summary number=") == 4, "the section's gists"
+    assert library.store.get_page(answer.citations[0].page).ordinal == 41
 
 
 def test_navigate_gives_up_within_its_call_budget() -> None:
