@@ -1,5 +1,6 @@
-"""What a question reads again and again, kept in the process: a document's pages (fixed once they
-are all stored) and the tree of a `ready` document (fixed until it is removed). Keyed by the
+"""What a question reads again and again, kept in the process: a document's pages and its element
+graph (fixed once the pages are all stored) and the tree of a `ready` document (fixed until it is
+removed). Keyed by the
 document id and its `created` stamp, so a document removed and added again, here or by another
 process sharing the Chroma server, is read afresh. Loading them from Chroma was most of tome's
 own CPU time per question in a batch (scripts/bench_busy_server.py).
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-KEEP = 32  # lists kept: the pages and the tree of 16 documents
+KEEP = 48  # lists kept: the pages, element graph and tree of 16 documents
 
 
 class Snapshots:

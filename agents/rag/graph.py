@@ -38,6 +38,12 @@ def retriever(search: Search) -> Callable[..., Any]:
             find = ctx.store.search_pages if search == "embeddings" else ctx.store.search_elements
             matter = is_about_the_book(state["question"])
             hits = await asyncio.to_thread(find, query, state["documents"], k, matter)
+            if search == "elements" and len(hits) < k:  # too few rare elements to walk from
+                more = await asyncio.to_thread(
+                    ctx.store.search_hybrid, query, state["documents"], k, matter
+                )
+                hits += [h for h in more if h.page.id not in {x.page.id for x in hits}]
+                hits, trace["filled"] = hits[:k], True
         trace["pages"] = [[h.page.document[:12], h.page.ordinal + 1, round(h.score, 3)]
                           for h in hits]  # fmt: skip
         ids = [h.page.id for h in hits]

@@ -75,3 +75,12 @@ def test_ppr_answers_from_the_pages_the_walk_ranks_and_cites_the_second_hop() ->
     assert retrieve["search"] == "elements"
     assert [p[1] for p in retrieve["pages"]][:1] == [10] and 47 in [p[1] for p in retrieve["pages"]]
     assert [c.page_number for c in reply.citations] == [47] and reply.usage.calls == 1
+
+
+def test_ppr_fills_from_hybrid_retrieval_when_the_question_has_no_rare_element() -> None:
+    model = FakeChatModel(responder=lambda r: AnswerReply(answer="Prices.", page=1, quote=""))
+    library = make_library(model, top_k=3)
+    doc = add_document(library, town())
+    reply = library.ask("What did the traders argue about?", [doc], strategy="ppr")
+    retrieve = next(t for t in reply.trace if t.get("step") == "retrieve")
+    assert retrieve["filled"] and len(NUMBERED.findall(model.requests[0].prompt)) == 3
