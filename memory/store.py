@@ -21,7 +21,7 @@ from memory.chroma import SCHEMA_VERSION, Chroma, where_all, where_in
 from memory.embeddings import Embedder, make_embedder
 from memory.episodic import EpisodicMemory
 from memory.hybrid import bm25_pages, fuse
-from memory.passages import Passage, split_page
+from memory.passages import split_page
 from memory.records import (
     SETTABLE_STATUSES,
     DocumentRecord,
@@ -400,6 +400,10 @@ class MemoryStore:
             if len(best) >= k or exhausted:
                 break
             n_results = min(n_results * 4, total)  # many passages of few pages: look further
+        return self._page_hits(best, k)
+
+    def _page_hits(self, best: dict[str, tuple[float, int, int]], k: int) -> list[PageHit]:
+        """Hits for the first k page ids of `best` (id → score and passage span), in its order."""
         chosen = list(best)[:k]
         pages = {page.id: page for page in self.pages_by_id(chosen)}
         return [
@@ -446,21 +450,13 @@ class MemoryStore:
     ) -> list[PageHit]:
         """The k pages whose passages personalized PageRank over the element graph ranks highest
         (memory/elements.py), the best passage as the hit's span; `score` is its walk share."""
-        best: dict[str, tuple[float, Passage]] = {}
+        best: dict[str, tuple[float, int, int]] = {}
         for doc_id in self.search_scope(documents):
             graph = self._element_graph(doc_id, include_matter)
-            for i, score in elements.rank(graph, query):
+            for i, score in elements.rank(graph, query):  # best first: a page's best passage
                 passage = graph.passages[i]
-                if score > best.get(passage.page, (0.0, passage))[0]:
-                    best[passage.page] = (score, passage)
-        chosen = sorted(best, key=lambda pid: -best[pid][0])[:k]
-        pages = {page.id: page for page in self.pages_by_id(chosen)}
-        return [
-            PageHit(page=pages[pid], score=best[pid][0], passage_start=best[pid][1].start,
-                    passage_end=best[pid][1].end)
-            for pid in chosen
-            if pid in pages
-        ]  # fmt: skip
+                best.setdefault(passage.page, (score, passage.start, passage.end))
+        return self._page_hits(dict(sorted(best.items(), key=lambda item: -item[1][0])), k)
 
     def _element_graph(self, doc_id: str, include_matter: bool) -> elements.ElementGraph:
         meta = self._require_doc_meta(doc_id)
