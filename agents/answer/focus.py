@@ -8,7 +8,8 @@ that answers and the context on both sides of it.
 
 from __future__ import annotations
 
-from agents.answer.pages import cut
+from agents.answer.pages import cut, story_ending
+from agents.answer.questions import is_about_the_end
 from agents.context import GraphContext
 from memory.bm25 import rank
 from memory.hybrid import fuse
@@ -34,19 +35,18 @@ def _window(ctx: GraphContext, passages: list[Passage], best: int, budget: int) 
 
 
 def focus(
-    ctx: GraphContext,
-    question: str,
-    pages: list[Page],
-    budget: int = PAGE_READ_TOKENS,
-    endings: frozenset[str] = frozenset(),
+    ctx: GraphContext, question: str, pages: list[Page], budget: int = PAGE_READ_TOKENS
 ) -> list[Page]:
     """`pages`, each longer than `budget` cut to the window around its passage that best fits
-    `question`; a page with no passage that matches at all is kept whole. The pages in
-    `endings` (a document's closing pages, for a question about how it ends) keep their last
-    passages instead."""
+    `question`; a page with no passage that matches at all is kept whole. For a question about
+    how things end, a document's closing pages keep their last passages instead."""
     long = [p for p in pages if (p.tokens or ctx.model.count_tokens(p.text)) > budget]
     if not long:
         return pages
+    endings: set[str] = set()
+    if is_about_the_end(question):
+        documents = list(dict.fromkeys(p.document for p in long))
+        endings = {p.id for p in story_ending(ctx, documents)}
     passages = {p.id: split_page(p, enc_name=ctx.settings.pages.encoding) for p in long}
     every = [q for p in long for q in passages[p.id]]
     lexical = [every[i].id for i, _ in rank(question, [q.text for q in every])]

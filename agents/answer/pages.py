@@ -78,14 +78,20 @@ async def document_pages(ctx: GraphContext, documents: list[str]) -> list[Page]:
     return pages
 
 
-async def closing_pages(ctx: GraphContext, documents: list[str], n: int = 2) -> list[Page]:
-    """The last `n` pages of story (not back matter) of each document, for questions about
-    how things end."""
+CLOSING_PAGES = 2  # pages of a document's ending, for questions about how things end
+
+
+def story_ending(ctx: GraphContext, documents: list[str]) -> list[Page]:
+    """The last CLOSING_PAGES pages of story (not back matter) of each document."""
     found: list[Page] = []
     for doc_id in documents:
-        pages = [p for p in await asyncio.to_thread(ctx.store.pages, doc_id) if not p.matter]
-        found += pages[-n:]
+        found += [p for p in ctx.store.pages(doc_id) if not p.matter][-CLOSING_PAGES:]
     return found
+
+
+async def closing_pages(ctx: GraphContext, documents: list[str]) -> list[Page]:
+    """`story_ending`, off the event loop."""
+    return await asyncio.to_thread(story_ending, ctx, documents)
 
 
 async def closing_hits(ctx: GraphContext, documents: list[str]) -> list[PageHit]:

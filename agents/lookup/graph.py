@@ -23,7 +23,6 @@ from agents.answer.focus import focus
 from agents.answer.pages import (
     answer_from_pages,
     bridged,
-    closing_pages,
     pages_in_order,
     structured_or_none,
     words,
@@ -228,11 +227,7 @@ async def read(state: LookupState, runtime: Runtime[GraphContext]) -> dict[str, 
     pages = await pages_in_order(ctx, state.get("pages", []))
     bridge = state.get("bridge")
     if bridged(pages, bridge) is pages:  # a bridge shows its own two passages
-        endings: frozenset[str] = frozenset()
-        if is_about_the_end(state["question"]):
-            closing = await closing_pages(ctx, state["documents"])
-            endings = frozenset(p.id for p in closing)
-        pages = await asyncio.to_thread(focus, ctx, state["question"], pages, endings=endings)
+        pages = await asyncio.to_thread(focus, ctx, state["question"], pages)
     text, evidence, entry = await answer_from_pages(
         ctx, state, pages, budget=READ_BUDGET, bridge=bridge
     )

@@ -32,7 +32,6 @@ from agents.answer.pages import (
     words,
 )
 from agents.answer.prompts import NOT_FOUND, is_not_found
-from agents.answer.questions import is_about_the_end
 from agents.answer.seeds import seed
 from agents.answer.state import AnswerInput, answering_graph
 from agents.context import GraphContext
@@ -44,6 +43,7 @@ from reader.core.types import Evidence, Node, Page
 from reader.core.words import content_words
 
 SUMMARY_WORDS = 50
+OVERVIEW_WORDS = 1600  # the root's listing: ~2,200 tokens, however many parts it offers
 SUGGEST = 3
 NOTES = 5
 
@@ -116,10 +116,11 @@ async def _choose(
         order = children[:1] if len(children) == 1 else marked
         entry = {"step": "descend", "at": _span(node), "to": [_span(c) for c in order[:1]]}
         return [c.id for c in order], False, entry
+    each = SUMMARY_WORDS
+    if node.parent is None:  # the overview: shorter summaries when it offers many parts
+        each = max(20, min(SUMMARY_WORDS, OVERVIEW_WORDS // len(children)))
     parts = [
-        fence_summary(
-            i + 1, words(c.summary, SUMMARY_WORDS), f"{c.first_page + 1}-{c.last_page + 1}"
-        )
+        fence_summary(i + 1, words(c.summary, each), f"{c.first_page + 1}-{c.last_page + 1}")
         for i, c in enumerate(children)
     ]
     matched = [i + 1 for i, c in enumerate(children) if c in marked]
@@ -152,9 +153,7 @@ async def step(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str
         if calls >= ctx.settings.answer.max_calls:
             return {"done": True, "trace": [{"step": "out of calls"}]}
         page = await asyncio.to_thread(ctx.store.page_by_ordinal, node.document, node.first_page)
-        shown = page
-        if not is_about_the_end(state["question"]):  # an ending is read whole
-            (shown,) = await asyncio.to_thread(focus, ctx, state["question"], [page])
+        (shown,) = await asyncio.to_thread(focus, ctx, state["question"], [page])
         text = truncate(ctx, shown.text, READ_BUDGET_PAGE)
         messages = prompts.read_messages(
             state["question"], text, notes[-NOTES:], state.get("history", "")

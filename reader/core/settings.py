@@ -152,10 +152,15 @@ class AnswerSettings(BaseModel):
     top_k: int = Field(4, ge=1)
     max_pages_read: int = Field(3, ge=1)
     note_max_tokens: int = Field(300, ge=32)
-    answer_max_tokens: int = Field(300, ge=16)
+    answer_max_tokens: int = Field(
+        160,
+        ge=16,
+        description="tokens an answer call may write: the answer is cut to 40 words and its "
+        "quote is one sentence, so a longer reply is decoding thrown away",
+    )
     max_calls: int = Field(6, ge=2, description="model calls navigate may make per question")
     overview_parts: int = Field(
-        32,
+        48,
         ge=0,
         description="navigate: the root lists the widest tree level of at most this many nodes "
         "(the same listing for every question); 0 lists the root's own children",

@@ -1,6 +1,6 @@
-"""Lookup reads the part of a page that fits the question (agents/answer/focus.py): a long page
-is cut to the passages around the sentence that matches, so a repeat question pays for few page
-tokens; asked how the document ends, the closing page's last passages."""
+"""Lookup and navigate read the part of a page that fits the question (agents/answer/focus.py):
+a long page is cut to the passages around the sentence that matches, so a repeat question pays
+for few page tokens; asked how the document ends, the closing page's last passages."""
 
 from __future__ import annotations
 
@@ -72,3 +72,19 @@ def test_navigate_reads_the_passages_around_the_matching_sentence_of_the_page_it
         "(the gist in its notes holds FILLER[0])"
     )
     assert answer.citations and answer.citations[0].page_number == 2
+
+
+def test_navigate_asked_about_the_end_reads_the_closing_pages_last_passages() -> None:
+    def replies(request: FakeRequest) -> object:
+        if request.schema is Choice:
+            return Choice(choice=3)
+        return PageReply(answer="Grey weather.", quote=FILLER[-1])
+
+    model = FakeChatModel(responder=replies)
+    library = make_library(model)
+    ending = " ".join([*FILLER[:75], KEY, *FILLER[75:]])
+    doc = add_document(library, ["A short opening page.", "A second short page.", ending])
+    library.ask("What happens at the end to the brass key?", [doc], strategy="navigate")
+    read = [r for r in model.requests if r.schema is PageReply][-1].prompt
+    assert FILLER[-1] in read and KEY not in read, "the ending's last passages, not its middle"
+    assert count_tokens(read) <= PAGE_READ_TOKENS + 400
