@@ -460,13 +460,14 @@ class MemoryStore:
 
     def _element_graph(self, doc_id: str, include_matter: bool) -> elements.ElementGraph:
         meta = self._require_doc_meta(doc_id)
-        pages = [p for p in self.pages(doc_id) if include_matter or not p.matter]
+        every = self.pages(doc_id)
+        pages = [p for p in every if include_matter or not p.matter]
 
         def load() -> list[elements.ElementGraph]:
             encoding = self.settings.pages.encoding
             return [elements.build([x for p in pages for x in split_page(p, enc_name=encoding)])]
 
-        complete = len(self.pages(doc_id)) == meta["pages"]
+        complete = len(every) == meta["pages"]
         kind = "elements+matter" if include_matter else "elements"
         return self._snapshots.get(kind, doc_id, meta, load, lambda _: complete)[0]
 

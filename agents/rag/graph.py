@@ -42,8 +42,9 @@ def retriever(search: Search) -> Callable[..., Any]:
                 more = await asyncio.to_thread(
                     ctx.store.search_hybrid, query, state["documents"], k, matter
                 )
-                hits += [h for h in more if h.page.id not in {x.page.id for x in hits}]
-                hits, trace["filled"] = hits[:k], True
+                have = {h.page.id for h in hits}
+                hits = [*hits, *(h for h in more if h.page.id not in have)][:k]
+                trace["filled"] = True
         trace["pages"] = [[h.page.document[:12], h.page.ordinal + 1, round(h.score, 3)]
                           for h in hits]  # fmt: skip
         ids = [h.page.id for h in hits]
