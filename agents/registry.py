@@ -14,6 +14,7 @@ from typing import Any, Literal
 from agents.bm25.graph import graph as bm25_graph
 from agents.chain.graph import graph as chain_graph
 from agents.full.graph import graph as full_graph
+from agents.graphreader.graph import graph as explore_graph
 from agents.lookup.graph import graph as lookup_graph
 from agents.mapreduce.graph import graph as mapreduce_graph
 from agents.navigate.graph import graph as navigate_graph
@@ -45,6 +46,11 @@ PPR = Strategy(
     "HippoRAG: personalized PageRank over the key elements pages share, one answer call",
     elements_graph,
 )  # fmt: skip
+GRAPH = Strategy(
+    "graph", "strategy",
+    "GraphReader: follow the names the facts share, with a notebook, then answer",
+    explore_graph,
+)  # fmt: skip
 LOOKUP = Strategy(
     "lookup", "strategy", "ReadAgent: pick pages from the gists and re-read them", lookup_graph
 )
@@ -70,7 +76,7 @@ WHOLE = Strategy(
 # In report order: baselines first, then the strategies from cheapest to most thorough.
 REGISTRY: dict[str, Strategy] = {
     s.name: s
-    for s in (FULL, BM25, RAG, HYBRID, PPR, LOOKUP, NAVIGATE, PLAN, CHAIN, MAPREDUCE, WHOLE)
+    for s in (FULL, BM25, RAG, HYBRID, PPR, GRAPH, LOOKUP, NAVIGATE, PLAN, CHAIN, MAPREDUCE, WHOLE)
 }
 
 

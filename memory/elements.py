@@ -29,6 +29,7 @@ RARE_MIN = 3  # ... but one on this many passages always is
 DAMPING = 0.5  # HippoRAG's: half the mass follows an edge each step, half restarts
 ITERATIONS = 24
 _SENTENCE = re.compile(r"[^.!?\n]+")
+_FACT = re.compile(r"[^.!?\n]+[.!?]*")
 
 
 def candidate_elements(text: str) -> set[str]:
@@ -101,6 +102,36 @@ def personalized_pagerank(graph: ElementGraph, restart: dict[str, float]) -> lis
                     spread[element] = spread.get(element, 0.0) + share
         on_elements = spread
     return on_passages
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A sentence of a passage and its key elements: the graph's atomic fact (GraphReader's,
+    taken from the text as written rather than rewritten by a model)."""
+
+    passage: int  # index into the graph's passages
+    text: str
+    elements: frozenset[str]
+
+
+def facts(graph: ElementGraph, passage: int) -> list[Fact]:
+    """The sentences of a passage that hold a key element, in order."""
+    found = []
+    for match in _FACT.finditer(graph.passages[passage].text):
+        key = candidate_elements(match.group()) & graph.holders.keys()
+        if key:
+            found.append(Fact(passage, " ".join(match.group().split()), frozenset(key)))
+    return found
+
+
+def facts_about(graph: ElementGraph, element: str) -> list[Fact]:
+    """Every fact that names `element`, in document order."""
+    return [
+        fact
+        for i in graph.holders.get(element, [])
+        for fact in facts(graph, i)
+        if element in fact.elements
+    ]
 
 
 def rank(graph: ElementGraph, question: str) -> list[tuple[int, float]]:

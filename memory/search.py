@@ -126,13 +126,15 @@ class Searching:
         (memory/elements.py), the best passage as the hit's span; `score` is its walk share."""
         best: dict[str, tuple[float, int, int]] = {}
         for doc_id in self.search_scope(documents):
-            graph = self._element_graph(doc_id, include_matter)
+            graph = self.element_graph(doc_id, include_matter)
             for i, score in elements.rank(graph, query):  # best first: a page's best passage
                 passage = graph.passages[i]
                 best.setdefault(passage.page, (score, passage.start, passage.end))
         return self._page_hits(dict(sorted(best.items(), key=lambda item: -item[1][0])), k)
 
-    def _element_graph(self, doc_id: str, include_matter: bool) -> elements.ElementGraph:
+    def element_graph(self, doc_id: str, include_matter: bool = False) -> elements.ElementGraph:
+        """The document's element graph over its story passages (and front and back matter with
+        `include_matter`), kept while the document is unchanged."""
         meta = self._require_doc_meta(doc_id)
         every = self.pages(doc_id)
         pages = [p for p in every if include_matter or not p.matter]

@@ -107,6 +107,7 @@ StrategyName = Literal[
     "rag",
     "hybrid",
     "ppr",
+    "graph",
     "lookup",
     "navigate",
     "plan",

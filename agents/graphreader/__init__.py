@@ -1,0 +1,1 @@
+"""GraphReader: explore the element graph with a notebook."""
