@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-_FENCE_TAG = re.compile(r"<(/?)(page|summary|summaries|note|facts)\b", re.IGNORECASE)
+_FENCE_TAG = re.compile(r"<(/?)(page|summary|summaries|note)\b", re.IGNORECASE)
 
 
 def fenced_text(text: str) -> str:

@@ -31,7 +31,7 @@ def explore_messages(
     noted = fence("note", "\n".join(f"- {n}" for n in notebook)) + "\n\n" if notebook else ""
     listed = "\n".join(f"{i + 1}. {lead}" for i, lead in enumerate(leads)) or "(none)"
     prompt = EXPLORE.format(
-        notebook=f"Notebook so far:\n{noted}" if noted else "", leads=fence("facts", listed),
-        facts=fence("facts", "\n".join(facts)), history=history_block(history), question=question,
+        notebook=f"Notebook so far:\n{noted}" if noted else "", leads=fence("page", listed),
+        facts=fence("page", "\n".join(facts)), history=history_block(history), question=question,
     )  # fmt: skip
     return messages(prompt)
