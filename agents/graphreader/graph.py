@@ -25,6 +25,8 @@ from agents.graphreader import prompts
 from agents.graphreader.state import ExploreState
 from memory import elements
 from memory.elements import ElementGraph, Fact
+from reader.core.types import Evidence
+from reader.core.words import content_words
 
 MAX_HOPS = 3  # explore steps (model calls) before the answer
 FACTS = 6  # facts on show at a step
@@ -116,7 +118,7 @@ async def explore(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[s
     note = words(" ".join(reply.note.split()), NOTE_WORDS) if reply else ""
     useful = bool(note) and not is_not_found(note) and note.lower().strip(" .") != "nothing"
     here = explored[-1] if explored else "the question"
-    read = [[f["document"], f["passage"], f["page"]] for f in facts]
+    read = [{k: f[k] for k in ("document", "passage", "page", "text")} for f in facts]
     notebook.append({"element": here, "note": note if useful else "", "facts": read})
     choice = reply.next if reply else 0
     budget = min(MAX_HOPS, ctx.settings.answer.max_calls - 1)
@@ -130,7 +132,7 @@ async def explore(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[s
     weights = {lead: 2.0}  # the lead's facts, those naming the question's words first
     for graph in graphs.values():
         weights.update(elements.question_elements(graph, state["question"]))
-    seen = {(n[0], n[1]) for step in notebook for n in step["facts"]}
+    seen = {(f["document"], f["passage"]) for step in notebook for f in step["facts"]}
     candidates = [
         (doc, f)
         for doc, graph in graphs.items()
@@ -150,9 +152,29 @@ def after_explore(state: ExploreState) -> str:
 def _read(notebook: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
     """The passages to answer from: each step's best fact, then the other facts of the steps
     that noted something, each passage once, at most ANSWER_PASSAGES."""
-    ordered = [tuple(step["facts"][0]) for step in notebook if step["facts"]]
-    ordered += [tuple(f) for step in notebook if step["note"] for f in step["facts"]]
-    return list(dict.fromkeys(ordered))[:ANSWER_PASSAGES]  # type: ignore[arg-type]
+
+    def key(fact: dict[str, Any]) -> tuple[str, int, str]:
+        return fact["document"], fact["passage"], fact["page"]
+
+    ordered = [key(step["facts"][0]) for step in notebook if step["facts"]]
+    ordered += [key(f) for step in notebook if step["note"] for f in step["facts"]]
+    return list(dict.fromkeys(ordered))[:ANSWER_PASSAGES]
+
+
+def _facts_used(
+    notebook: list[dict[str, Any]], chosen: list[tuple[str, int, str]], answer: str
+) -> list[Evidence]:
+    """A two-hop answer rests on two facts: each fact read for the answer that shares at least
+    two content words with it is cited too, not only the page the model named."""
+    wanted = content_words(answer)
+    read = {(doc, index) for doc, index, _ in chosen}
+    return [
+        Evidence(pages=[fact["page"]], quote=fact["text"])
+        for step in notebook
+        for fact in step["facts"]
+        if (fact["document"], fact["passage"]) in read
+        and len(content_words(fact["text"]) & wanted) >= 2
+    ]
 
 
 async def answer(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -178,6 +200,8 @@ async def answer(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[st
         entry_extra = {}
     notes = [f"{n['element']}: {n['note']}" for n in notebook if n["note"]]
     text, evidence, entry = await answer_from_pages(ctx, state, pages, notes=notes)
+    if chosen and not is_not_found(text):
+        evidence = [*evidence, *_facts_used(notebook, chosen, text)]
     book = {"step": "notebook", "notes": notes, "explored": state.get("explored", [])}
     return {"answer": text, "evidence": evidence, "trace": [book, {**entry, **entry_extra}]}
 
