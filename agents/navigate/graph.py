@@ -8,6 +8,10 @@ the answer's quote (or most of its words) is on it. A miss backtracks to the par
 next-best child (the marked branches, in retrieval order). A short working memory of what it saw
 goes into every prompt. Model calls are bounded by `answer.max_calls`, the last one kept for
 reading a page.
+
+A question about how things end needs no choice: the tree knows where its nodes sit, and the
+answer is in the closing pages. The walk first reads their last passages (ENDING_TOKENS in all) in
+one call, and walks from the overview only when they do not answer.
 """
 
 from __future__ import annotations
@@ -25,13 +29,15 @@ from agents.answer.focus import focus
 from agents.answer.pages import (
     READ_BUDGET_PAGE,
     answer_from_pages,
+    closing_pages,
     emit_answer,
     pages_in_order,
     structured_or_none,
     truncate,
     words,
 )
-from agents.answer.prompts import NOT_FOUND, is_not_found
+from agents.answer.prompts import NOT_FOUND, AnswerReply, is_not_found
+from agents.answer.questions import is_about_the_end
 from agents.answer.seeds import seed
 from agents.answer.state import AnswerInput, answering_graph
 from agents.context import GraphContext
@@ -46,9 +52,10 @@ SUMMARY_WORDS = 50
 OVERVIEW_WORDS = 1600  # the root's listing: ~2,200 tokens, however many parts it offers
 SUGGEST = 3
 NOTES = 5
+ENDING_TOKENS = 600  # of the closing pages read for a question about the end, all together
 
 
-def _supported(page: Page, reply: prompts.PageReply) -> bool:
+def _supported(page: Page, reply: prompts.PageReply | AnswerReply) -> bool:
     """Does the page answer? The model gave an answer, and its quote is on the page or most of
     the answer's words are (a small model claims answers everywhere; this keeps it honest)."""
     if is_not_found(reply.answer):
@@ -74,6 +81,35 @@ async def begin(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[st
     return {"path": [root.id], "untried": {}, "suggested": suggested, "notes": [],
             "calls": len(clue_trace), "found": False, "last": {}, "done": False,
             "trace": [*clue_trace, trace]}  # fmt: skip
+
+
+async def read_ending(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """One call on the last passages of the document's closing pages; done when they answer."""
+    ctx = runtime.context
+    closing = await closing_pages(ctx, state["documents"][:1])
+    each = ENDING_TOKENS // max(1, len(closing))
+    shown = await asyncio.to_thread(focus, ctx, state["question"], closing, each)
+    messages = prompts.ending_messages(
+        state["question"], [p.text for p in shown], [], state.get("history", "")
+    )
+    reply, _ = await structured_or_none(
+        ctx, messages, AnswerReply, ctx.settings.answer.answer_max_tokens
+    )
+    calls = state.get("calls", 0) + 1
+    named = closing[reply.page - 1] if reply and 1 <= reply.page <= len(closing) else None
+    backing = [p for p in closing if reply and find_quote(p, reply.quote)]
+    page = (backing or [named or closing[-1]])[0] if closing else None
+    found = bool(page and reply and _supported(page, reply))
+    entry = {"step": "read ending", "pages": [p.ordinal + 1 for p in closing], "found": found}
+    if not found or page is None or reply is None:
+        notes = [*state.get("notes", []), "the closing pages: no answer there"]
+        return {"calls": calls, "notes": notes, "trace": [entry]}
+    last = {"page": page.id, "answer": " ".join(reply.answer.split()), "quote": reply.quote}
+    return {"calls": calls, "found": True, "last": last, "done": True, "trace": [entry]}
+
+
+def after_begin(state: NavigateState) -> str:
+    return "read_ending" if is_about_the_end(state["question"]) else "step"
 
 
 def _marked(children: list[Node], suggested: list[int]) -> list[Node]:
@@ -209,10 +245,12 @@ def build_walker() -> StateGraph:
     """One walk down one document's tree."""
     graph = answering_graph(NavigateState)
     graph.add_node("begin", begin)
+    graph.add_node("read_ending", read_ending)
     graph.add_node("step", step)
     graph.add_node("finish", finish)
     graph.add_edge(START, "begin")
-    graph.add_edge("begin", "step")
+    graph.add_conditional_edges("begin", after_begin, ["read_ending", "step"])
+    graph.add_conditional_edges("read_ending", after_step, ["step", "finish"])
     graph.add_conditional_edges("step", after_step, ["step", "finish"])
     graph.add_edge("finish", END)
     return graph

@@ -1,10 +1,14 @@
-"""Prompts of the navigate (MemWalker) graph: choose a child, read a page."""
+"""Prompts of the navigate (MemWalker) graph: choose a child, read a page, read the ending.
+
+The ending's prompt says that its pages are the document's last: told only "answer from these
+pages", the 0.5B model answered "not found" to "What does Stephen decide to do at the end?" on the
+Portrait's closing passages, and answered it when told they are the end."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from agents.answer.prompts import history_block, matched_line, messages
+from agents.answer.prompts import NOT_FOUND, history_block, matched_line, messages
 from agents.fences import fence, fence_page
 
 CHOOSE = """The parts of {where}, in order:
@@ -22,6 +26,18 @@ READ = """{page}
 Answer the question from this page only. Reply in JSON with "answer" (a short answer, or \
 "not found" when the page does not answer it) and "quote" (one short sentence copied exactly \
 from the page that supports the answer)."""
+
+
+ENDING = """{pages}
+
+These are the last pages of the document.
+
+{notes}{history}Question: {question}
+
+Answer the question from what happens in these pages. Reply in JSON with "answer" (one or two \
+sentences in your own words), "page" (the number of the page that supports it) and "quote" (one \
+short sentence copied exactly from that page). If these pages do not say, the answer is \
+"{not_found}"."""
 
 
 class Choice(BaseModel):
@@ -59,5 +75,15 @@ def read_messages(question: str, text: str, notes: list[str], history: str) -> l
     prompt = READ.format(
         history=history_block(history), notes=_notes(notes), page=fence_page(1, text),
         question=question,
+    )  # fmt: skip
+    return messages(prompt)
+
+
+def ending_messages(
+    question: str, texts: list[str], notes: list[str], history: str
+) -> list[dict[str, str]]:
+    prompt = ENDING.format(
+        pages="\n".join(fence_page(i + 1, t) for i, t in enumerate(texts)), notes=_notes(notes),
+        history=history_block(history), question=question, not_found=NOT_FOUND,
     )  # fmt: skip
     return messages(prompt)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from agents.answer.focus import PAGE_READ_TOKENS
 from agents.answer.prompts import AnswerReply
 from agents.lookup.prompts import PageChoice
+from agents.navigate.graph import ENDING_TOKENS
 from agents.navigate.prompts import Choice, PageReply
 from reader.core.tokens import count_tokens
 from tests.agents.test_answer_fixtures import NUMBERED, add_document, make_library
@@ -74,17 +75,42 @@ def test_navigate_reads_the_passages_around_the_matching_sentence_of_the_page_it
     assert answer.citations and answer.citations[0].page_number == 2
 
 
-def test_navigate_asked_about_the_end_reads_the_closing_pages_last_passages() -> None:
+def test_navigate_asked_about_the_end_reads_the_closing_pages_last_passages_first() -> None:
     def replies(request: FakeRequest) -> object:
         if request.schema is Choice:
             return Choice(choice=3)
+        if request.schema is AnswerReply:
+            return AnswerReply(answer="Grey weather.", page=2, quote=FILLER[-1])
         return PageReply(answer="Grey weather.", quote=FILLER[-1])
 
     model = FakeChatModel(responder=replies)
     library = make_library(model)
     ending = " ".join([*FILLER[:75], KEY, *FILLER[75:]])
     doc = add_document(library, ["A short opening page.", "A second short page.", ending])
-    library.ask("What happens at the end to the brass key?", [doc], strategy="navigate")
-    read = [r for r in model.requests if r.schema is PageReply][-1].prompt
+    answer = library.ask("What happens at the end to the brass key?", [doc], strategy="navigate")
+    assert [r.schema for r in model.requests] == [AnswerReply], "no choice: the end is known"
+    read = model.requests[0].prompt
     assert FILLER[-1] in read and KEY not in read, "the ending's last passages, not its middle"
-    assert count_tokens(read) <= PAGE_READ_TOKENS + 400
+    assert "A second short page." in read, "the closing pages, both"
+    assert count_tokens(read) <= ENDING_TOKENS + 400
+    assert answer.text == "Grey weather." and answer.citations[0].page_number == 3
+
+
+def test_navigate_walks_from_the_overview_when_the_ending_does_not_answer() -> None:
+    def replies(request: FakeRequest) -> object:
+        if request.schema is Choice:
+            return Choice(choice=3)
+        if request.schema is AnswerReply:
+            return AnswerReply(answer="not found", page=0, quote="")
+        return PageReply(answer="Grey weather.", quote=FILLER[-1])
+
+    model = FakeChatModel(responder=replies)
+    library = make_library(model)
+    ending = " ".join([*FILLER[:75], KEY, *FILLER[75:]])
+    doc = add_document(library, ["A short opening page.", "A second short page.", ending])
+    answer = library.ask("What happens at the end to the brass key?", [doc], strategy="navigate")
+    schemas = [r.schema for r in model.requests]
+    assert schemas[0] is AnswerReply and Choice in schemas and schemas[-1] is PageReply
+    walk = model.requests[schemas.index(Choice)].prompt
+    assert "the closing pages: no answer there" in walk, "the walk knows what was read"
+    assert answer.text == "Grey weather."
