@@ -10,6 +10,7 @@ from agents.lookup.prompts import PageChoice
 from agents.navigate.graph import ENDING_TOKENS
 from agents.navigate.prompts import Choice, PageReply
 from reader.core.tokens import count_tokens
+from reader.core.types import Answer
 from tests.agents.test_answer_fixtures import NUMBERED, add_document, make_library
 from tests.fake_chat import FakeChatModel, FakeRequest
 
@@ -75,19 +76,25 @@ def test_navigate_reads_the_passages_around_the_matching_sentence_of_the_page_it
     assert answer.citations and answer.citations[0].page_number == 2
 
 
-def test_navigate_asked_about_the_end_reads_the_closing_pages_last_passages_first() -> None:
+def ask_about_the_end(ending_reply: AnswerReply) -> tuple[FakeChatModel, Answer]:
+    """navigate on a book whose last page is long, the ending read answered by `ending_reply`."""
+
     def replies(request: FakeRequest) -> object:
         if request.schema is Choice:
             return Choice(choice=3)
         if request.schema is AnswerReply:
-            return AnswerReply(answer="Grey weather.", page=2, quote=FILLER[-1])
+            return ending_reply
         return PageReply(answer="Grey weather.", quote=FILLER[-1])
 
     model = FakeChatModel(responder=replies)
     library = make_library(model)
-    ending = " ".join([*FILLER[:75], KEY, *FILLER[75:]])
-    doc = add_document(library, ["A short opening page.", "A second short page.", ending])
+    doc = add_document(library, ["A short opening page.", "A second short page.", LONG])
     answer = library.ask("What happens at the end to the brass key?", [doc], strategy="navigate")
+    return model, answer
+
+
+def test_navigate_asked_about_the_end_reads_the_closing_pages_last_passages_first() -> None:
+    model, answer = ask_about_the_end(AnswerReply(answer="Grey weather.", page=2, quote=FILLER[-1]))
     assert [r.schema for r in model.requests] == [AnswerReply], "no choice: the end is known"
     read = model.requests[0].prompt
     assert FILLER[-1] in read and KEY not in read, "the ending's last passages, not its middle"
@@ -97,18 +104,7 @@ def test_navigate_asked_about_the_end_reads_the_closing_pages_last_passages_firs
 
 
 def test_navigate_walks_from_the_overview_when_the_ending_does_not_answer() -> None:
-    def replies(request: FakeRequest) -> object:
-        if request.schema is Choice:
-            return Choice(choice=3)
-        if request.schema is AnswerReply:
-            return AnswerReply(answer="not found", page=0, quote="")
-        return PageReply(answer="Grey weather.", quote=FILLER[-1])
-
-    model = FakeChatModel(responder=replies)
-    library = make_library(model)
-    ending = " ".join([*FILLER[:75], KEY, *FILLER[75:]])
-    doc = add_document(library, ["A short opening page.", "A second short page.", ending])
-    answer = library.ask("What happens at the end to the brass key?", [doc], strategy="navigate")
+    model, answer = ask_about_the_end(AnswerReply(answer="not found", page=0, quote=""))
     schemas = [r.schema for r in model.requests]
     assert schemas[0] is AnswerReply and Choice in schemas and schemas[-1] is PageReply
     walk = model.requests[schemas.index(Choice)].prompt
