@@ -1,7 +1,7 @@
 """Benchmark ingestion: cost ratios and peak memory.
 
     .venv/bin/python scripts/bench_ingest.py [FILE] [--tokens N | --megabytes M] [--base-url URL]
-        [--embeddings-url URL] [--home DIR]
+        [--embeddings-url URL] [--home DIR] [--ask Q ...]
 
 Ingests FILE (default: Sleepy Hollow from ../shared/data) into a fresh data directory (or DIR,
 kept) with the configured model (the embedded one unless --base-url/TOME_BASE_URL is set) and
@@ -13,11 +13,11 @@ prints:
   wall seconds / the machine's limit (target ≤ 1.2; the limit is prompt tokens ÷ prefill rate +
                                      completion tokens ÷ decode rate, both rates measured on the
                                      server just before the ingest; --no-rates skips it)
-With --tokens N (or --megabytes M) the file is repeated until it holds N tokens (M MB of text);
 With --ask Q (repeatable) another tome process asks each question while the ingest runs, as soon
 as the pages are stored: the builder yields to questions (reader/llm/priority.py), so the wall
-then holds both, and the limit counts both calls' tokens. Use a fast server for --tokens:
-scripts/stub_model_server.py, whose URL can also stand in for the
+then holds both, and the limit counts both calls' tokens.
+With --tokens N (or --megabytes M) the file is repeated until it holds N tokens (M MB of text);
+use a fast server for that: scripts/stub_model_server.py, whose URL can also stand in for the
 embedder (--embeddings-url), so that the figure is tome's own memory and time, not the ONNX
 model's hour of work on 5M tokens:
 

@@ -79,24 +79,35 @@ def _ranked(
         if (doc, fact.text) not in seen:
             seen.add((doc, fact.text))
             unique.append((doc, fact))
-    score = {id(f): sum(weights.get(e, 0.0) for e in f.elements) for _, f in unique}
-    best = sorted(unique, key=lambda item: -score[id(item[1])])[:FACTS]
-    return [_shown(doc, graphs[doc], fact) for doc, fact in best]
+    best = sorted(unique, key=lambda item: -sum(weights.get(e, 0.0) for e in item[1].elements))
+    return [_shown(doc, graphs[doc], fact) for doc, fact in best[:FACTS]]
+
+
+def _question_weights(graphs: dict[str, ElementGraph], question: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for graph in graphs.values():
+        weights.update(elements.question_elements(graph, question))
+    return weights
+
+
+def _avoided(names: set[str]) -> set[str]:
+    """Names that are no lead: those given, and each of their words."""
+    return names | {w for name in names for w in name.split()}
 
 
 async def start(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     """The facts that name the question's key elements (no model call)."""
     ctx = runtime.context
     graphs = await asyncio.to_thread(_graphs, ctx, state)
-    candidates: list[tuple[str, Fact]] = []
-    weights: dict[str, float] = {}
-    for doc, graph in graphs.items():
-        wanted = elements.question_elements(graph, state["question"])
-        weights.update(wanted)
-        candidates += [(doc, f) for e in wanted for f in elements.facts_about(graph, e)]
+    weights = _question_weights(graphs, state["question"])
+    candidates = [
+        (doc, f)
+        for doc, graph in graphs.items()
+        for e in weights
+        for f in elements.facts_about(graph, e)
+    ]
     facts = _ranked(graphs, candidates, weights)
-    avoid = set(weights) | {w for e in weights for w in e.split()}
-    leads = _leads(graphs, facts, avoid, set())
+    leads = _leads(graphs, facts, _avoided(set(weights)), set())
     trace = {"step": "start", "elements": sorted(weights, key=lambda e: -weights[e])[:8],
              "facts": [f["ordinal"] + 1 for f in facts], "leads": leads}  # fmt: skip
     return {"facts": facts, "leads": leads, "explored": [], "notebook": [], "calls": 0,
@@ -115,7 +126,7 @@ async def explore(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[s
     )
     reply, _ = await structured_or_none(ctx, messages, prompts.ExploreReply, 80)
     calls = state.get("calls", 0) + 1
-    note = words(" ".join(reply.note.split()), NOTE_WORDS) if reply else ""
+    note = words(reply.note, NOTE_WORDS) if reply else ""
     useful = bool(note) and not is_not_found(note) and note.lower().strip(" .") != "nothing"
     here = explored[-1] if explored else "the question"
     read = [{k: f[k] for k in ("document", "passage", "page", "text")} for f in facts]
@@ -129,9 +140,8 @@ async def explore(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[s
         return {"notebook": notebook, "calls": calls, "done": True, "trace": [entry]}
     graphs = await asyncio.to_thread(_graphs, ctx, state)
     explored.append(lead)
-    weights = {lead: 2.0}  # the lead's facts, those naming the question's words first
-    for graph in graphs.values():
-        weights.update(elements.question_elements(graph, state["question"]))
+    # the lead's facts, those naming the question's words first
+    weights = {lead: 2.0, **_question_weights(graphs, state["question"])}
     seen = {(f["document"], f["passage"]) for step in notebook for f in step["facts"]}
     candidates = [
         (doc, f)
@@ -140,7 +150,7 @@ async def explore(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[s
         if (doc, f.passage) not in seen
     ]
     new = _ranked(graphs, candidates, weights)
-    avoid = set(weights) | set(explored) | {w for e in weights for w in e.split()}
+    avoid = _avoided(set(weights)) | set(explored)
     return {"facts": new, "leads": _leads(graphs, new, avoid, seen), "explored": explored,
             "notebook": notebook, "calls": calls, "done": not new, "trace": [entry]}  # fmt: skip
 

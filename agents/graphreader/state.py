@@ -8,7 +8,7 @@ from agents.answer.state import AnswerState
 
 
 class ExploreState(AnswerState, total=False):
-    facts: list[dict[str, Any]]  # on show now: {"page": id, "ordinal", "passage", "text"}
+    facts: list[dict[str, Any]]  # on show: document, passage, page, ordinal, text, elements
     leads: list[str]  # key elements those facts name that the walk has not explored
     explored: list[str]  # elements whose facts were read, in order
     notebook: list[dict[str, Any]]  # per step: the element, its note, the pages of its facts
