@@ -8,8 +8,9 @@ bipartite graph. The walk restarts at the question's elements, weighted by rarit
 question → the passage naming them → the other rare elements of that passage → the passages
 holding those. "Where is Marta Quell's brass key?" reaches "Marta Quell keeps the brass key in
 the blue lacquer box" in one step and "the blue lacquer box stands in the attic" in three, although
-that passage shares no word with the question. No model call is made; the graph is plain data
-built from the stored passages.
+that passage shares no word with the question. No model call is made here; the graph is plain
+data built from the stored passages and the atomic facts the model listed for each page while it
+wrote the page's gist.
 """
 
 from __future__ import annotations
@@ -47,14 +48,43 @@ class ElementGraph:
     passages: list[Passage]  # in document order
     holders: dict[str, list[int]]  # element → indices of the passages holding it
     elements: list[list[str]]  # passage index → its key elements
+    notes: list[list[str]]  # passage index → the atomic facts the model listed for it
 
     @property
     def size(self) -> int:
         return len(self.passages)
 
 
-def build(passages: Sequence[Passage]) -> ElementGraph:
-    candidates = [candidate_elements(p.text) for p in passages]
+def attach(passages: Sequence[Passage], page_facts: dict[str, list[str]]) -> list[list[str]]:
+    """Each page's atomic facts, given to the passage of that page sharing most words with
+    each (the page's first passage on a tie)."""
+    notes: list[list[str]] = [[] for _ in passages]
+    by_page: dict[str, list[int]] = {}
+    for i, passage in enumerate(passages):
+        by_page.setdefault(passage.page, []).append(i)
+    for page, found in page_facts.items():
+        options = by_page.get(page)
+        if not options:
+            continue
+        words = [set(terms(passages[i].text)) for i in options]
+        for fact in found:
+            wanted = set(terms(fact))
+            best = max(range(len(options)), key=lambda k: (len(wanted & words[k]), -k))
+            notes[options[best]].append(fact)
+    return notes
+
+
+def build(
+    passages: Sequence[Passage], page_facts: dict[str, list[str]] | None = None
+) -> ElementGraph:
+    """The graph of `passages`; `page_facts` (page id → the model's atomic facts of that page)
+    join their passages, and the elements they name link those passages too (a fact that
+    writes "Ichabod" where the page says "he")."""
+    notes = attach(passages, page_facts or {})
+    candidates = [
+        candidate_elements(p.text).union(*(candidate_elements(f) for f in noted))
+        for p, noted in zip(passages, notes, strict=True)
+    ]
     frequency = Counter(e for found in candidates for e in found)
     limit = max(RARE_MIN, RARE_SHARE * len(passages))
     holders: dict[str, list[int]] = {}
@@ -64,7 +94,7 @@ def build(passages: Sequence[Passage]) -> ElementGraph:
         for element in key:
             holders.setdefault(element, []).append(i)
         elements.append(key)
-    return ElementGraph(list(passages), holders, elements)
+    return ElementGraph(list(passages), holders, elements, notes)
 
 
 def question_elements(graph: ElementGraph, question: str) -> dict[str, float]:
@@ -106,21 +136,28 @@ def personalized_pagerank(graph: ElementGraph, restart: dict[str, float]) -> lis
 
 @dataclass(frozen=True)
 class Fact:
-    """A sentence of a passage and its key elements: the graph's atomic fact (GraphReader's,
-    taken from the text as written rather than rewritten by a model)."""
+    """An atomic fact of a passage and its key elements (GraphReader's): one the model listed
+    when it read the page (`origin` "model"), or a sentence of the text as written ("text")."""
 
     passage: int  # index into the graph's passages
     text: str
     elements: frozenset[str]
+    origin: str = "text"
 
 
 def facts(graph: ElementGraph, passage: int) -> list[Fact]:
-    """The sentences of a passage that hold a key element, in order."""
-    found = []
-    for match in _FACT.finditer(graph.passages[passage].text):
-        key = candidate_elements(match.group()) & graph.holders.keys()
-        if key:
-            found.append(Fact(passage, " ".join(match.group().split()), frozenset(key)))
+    """The model's facts of a passage, then its sentences, that hold a key element, each once."""
+    found: list[Fact] = []
+    seen: set[str] = set()
+    sentences = [m.group() for m in _FACT.finditer(graph.passages[passage].text)]
+    noted = graph.notes[passage] if graph.notes else []
+    for origin, texts in (("model", noted), ("text", sentences)):
+        for raw in texts:
+            text = " ".join(raw.split())
+            key = candidate_elements(text) & graph.holders.keys()
+            if key and text.casefold() not in seen:
+                seen.add(text.casefold())
+                found.append(Fact(passage, text, frozenset(key), origin))
     return found
 
 

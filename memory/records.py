@@ -139,6 +139,7 @@ def node_metadata(node: Node) -> dict[str, Any]:
         "last_page": node.last_page,
         "chapter": node.chapter,
         "origin": node.origin,
+        **({"facts": json.dumps(node.facts)} if node.facts is not None else {}),
     }
 
 
@@ -155,6 +156,7 @@ def node_from(node_id: str, meta: dict[str, Any], summary: str | None) -> Node:
         last_page=meta["last_page"],
         chapter=meta.get("chapter", -1),
         origin=meta.get("origin", "model"),
+        facts=json.loads(meta["facts"]) if "facts" in meta else None,
     )
 
 

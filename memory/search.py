@@ -18,7 +18,7 @@ from memory.records import DocumentRecord, NodeHit, PageHit, node_from
 from memory.snapshots import Snapshots
 from reader.core.errors import NotFoundError
 from reader.core.settings import Settings
-from reader.core.types import Page
+from reader.core.types import Node, Page
 
 
 class Searching:
@@ -37,6 +37,7 @@ class Searching:
             self, doc_id: str, first: int | None = None, last: int | None = None
         ) -> list[Page]: ...
         def pages_by_id(self, ids: list[str]) -> list[Page]: ...
+        def nodes(self, doc_id: str, level: int | None = None) -> list[Node]: ...
         def _require_doc_meta(self, doc_id: str) -> dict[str, Any]: ...
 
     def search_scope(self, documents: list[str] | None) -> list[str]:
@@ -141,9 +142,12 @@ class Searching:
 
         def load() -> list[elements.ElementGraph]:
             encoding = self.settings.pages.encoding
-            return [elements.build([x for p in pages for x in split_page(p, enc_name=encoding)])]
+            passages = [x for p in pages for x in split_page(p, enc_name=encoding)]
+            noted = {n.children[0]: n.facts for n in self.nodes(doc_id, 1) if n.facts}
+            return [elements.build(passages, noted)]
 
-        complete = len(every) == meta["pages"]
+        # Kept once ready: while it is built, gists (and their facts) are still arriving.
+        complete = len(every) == meta["pages"] and meta["status"] == "ready"
         kind = "elements+matter" if include_matter else "elements"
         return self._snapshots.get(kind, doc_id, meta, load, lambda _: complete)[0]
 

@@ -181,6 +181,13 @@ class MemoryStore(Searching):
         self.chroma["documents"].update(ids=[doc_id], metadatas=[update])
         self.chroma.bump_generation()
 
+    def mark_revised(self, doc_id: str) -> None:
+        """Stamp a ready document whose memory was upgraded in place, so every process reads
+        its tree and element graph afresh."""
+        self._require_doc_meta(doc_id)
+        self.chroma["documents"].update(ids=[doc_id], metadatas=[{"revised": time.time()}])
+        self.chroma.bump_generation()
+
     def get_document(self, doc_id: str) -> DocumentRecord:
         return self._record(doc_id, self._require_doc_meta(doc_id))
 
@@ -278,6 +285,8 @@ class MemoryStore(Searching):
             [node.summary for node in nodes],
         )
         self.chroma.bump_generation()
+        for doc_id in {node.document for node in nodes}:  # a ready tree upgraded in place
+            self._snapshots.forget(doc_id, ("nodes", "elements", "elements+matter"))
 
     def get_nodes(self, ids: list[str]) -> list[Node]:
         """Nodes in the order of `ids`; NotFoundError names any that are missing."""

@@ -3,8 +3,9 @@ starts from the facts (sentences) that name the question's key elements; each st
 the facts on show and the names and things they mention, writes a note, and picks one to look up
 next, whose facts are shown at the next step; it stops when the notes answer the question, at
 MAX_HOPS steps, or at the call budget (`answer.max_calls`). The answer is written from the
-passages the walk read, with the notebook beside them, and cites their pages. The facts are the
-document's own sentences, so no extraction call is made at ingest; the notebook is in the trace.
+passages the walk read, with the notebook beside them, and cites their pages. The facts are
+the atomic facts the model listed for each page in its gist's call, and the document's own
+sentences that name a key element; the notebook is in the trace.
 At most MAX_HOPS + 1 calls.
 """
 

@@ -5,6 +5,9 @@ Resuming is the store's job, and only the store's: every node writes its result 
 it has it, under a deterministic id, and skips what is already stored. A run that crashed (or was
 killed) is simply run again from the start: `prepare` finds the pages stored, `dispatch_gists`
 sends only the pages without a gist, and `reduce` finds the lowest level left to summarise.
+A gist written before gists carried atomic facts is sent to `facts`, which reads its page again
+for them alone: that is how a document added earlier gets its element graph's facts (resumably,
+one gist at a time, while it stays ready and askable).
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[st
     # The passages are embedded beside the gists (`embed`), not before them: the first model
     # call waits for nothing but the pages, and the document is askable as soon as they are in.
     if not await asyncio.to_thread(ctx.store.add_document, document, pages, False):
-        await asyncio.to_thread(ctx.store.set_status, document.id, "ingesting")
+        record = await asyncio.to_thread(ctx.store.get_document, document.id)
+        if record.status != "ready":  # an upgrade (`facts`) leaves the document askable
+            await asyncio.to_thread(ctx.store.set_status, document.id, "ingesting")
     done = await asyncio.to_thread(ctx.store.nodes, document.id, 1)
     writer(
         IngestStarted(
@@ -71,28 +76,37 @@ async def prepare(state: IngestState, runtime: Runtime[GraphContext]) -> dict[st
 
 async def dispatch_gists(state: IngestState, runtime: Runtime[GraphContext]) -> list[Send] | str:
     store = runtime.context.store
-    done = {n.first_page for n in await asyncio.to_thread(store.nodes, state["doc_id"], 1)}
+    gists = await asyncio.to_thread(store.nodes, state["doc_id"], 1)
+    done = {n.first_page for n in gists}
     pages = await asyncio.to_thread(store.pages, state["doc_id"])
     todo = [p for p in pages if p.ordinal not in done]
     embed = [] if await asyncio.to_thread(store.passages_embedded, state["doc_id"]) else [
         Send("embed", {"doc_id": state["doc_id"]})
     ]  # fmt: skip
-    if not todo and not embed:
+    upgrade = [
+        Send("facts", {"node": n.model_dump(), "total": state["page_count"]})
+        for n in lacking_facts(runtime.context, gists)
+    ]
+    if not todo and not embed and not upgrade:
         return "reduce"
     chapters = state.get("chapters", [])
-    return embed + [
-        Send(
-            "gist",
-            GistTask(
-                doc_id=state["doc_id"],
-                title=state["title"],
-                chapter=chapters[p.chapter] if 0 <= p.chapter < len(chapters) else "",
-                total=state["page_count"],
-                page=p.model_dump(),
-            ),
-        )
-        for p in todo
-    ]
+    return (
+        embed
+        + upgrade
+        + [
+            Send(
+                "gist",
+                GistTask(
+                    doc_id=state["doc_id"],
+                    title=state["title"],
+                    chapter=chapters[p.chapter] if 0 <= p.chapter < len(chapters) else "",
+                    total=state["page_count"],
+                    page=p.model_dump(),
+                ),
+            )
+            for p in todo
+        ]
+    )
 
 
 async def embed(task: dict[str, str], runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -122,27 +136,28 @@ async def _summarise(
     judge: Judge,
     retries: int,
     shape: Callable[[str], str] = prompts.clean_summary,
-) -> tuple[str | None, str]:
+) -> tuple[str | None, str, str]:
     """The first summary `judge` accepts, within `retries` (warmer each time); else the
-    best-scored usable one; None and why when the model gave nothing usable. `shape` turns the
-    raw reply into the summary (one line, the stock opening dropped)."""
+    best-scored usable one; None and why when the model gave nothing usable; and the reply it
+    came from. `shape` turns the raw reply into the summary (one line, the stock opening
+    dropped)."""
     reason = ""
-    best: tuple[float, str] | None = None
+    best: tuple[float, str, str] | None = None
     for attempt in range(retries + 1):
         await yield_to_questions(ctx.settings)  # a question asked meanwhile goes first
-        text = await ctx.model.complete(
+        reply = await ctx.model.complete(
             messages, max_tokens=max_tokens, temperature=min(0.8, 0.4 * attempt)
         )
-        text = shape(text)
+        text = shape(reply)
         reason = prompts.bad_summary(text) or ""
         if reason:
             continue
         score, weakness = judge(text)
         if not weakness:
-            return text, ""
+            return text, "", reply
         if best is None or score > best[0]:
-            best = (score, text)
-    return (best[1], "") if best else (None, reason)
+            best = (score, text, reply)
+    return (best[1], "", best[2]) if best else (None, reason, "")
 
 
 def gist_judge(title: str) -> Judge:
@@ -171,17 +186,21 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
     if await asyncio.to_thread(_stored, ctx, gist_id):  # by a run alongside, since dispatch
         writer(PageGisted(page.ordinal, ok=True, tokens=page.tokens))
         return {}
-    origin = "model"
+    origin, facts = "model", None
+    ingest = ctx.settings.ingest
     if page.matter:  # not the story: labelled, not summarised (and no model call)
         summary, reason, origin = prompts.matter_gist(page.matter, page.text), "", "matter"
     else:
         messages = prompts.gist_messages(
-            task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS
+            task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS, ingest.facts
         )
-        ingest = ctx.settings.ingest
-        summary, reason = await _summarise(
-            ctx, messages, ingest.gist_max_tokens, gist_judge(task["title"]), ingest.retries
-        )
+        budget = ingest.gist_max_tokens + (ingest.facts_max_tokens if ingest.facts else 0)
+        summary, reason, reply = await _summarise(
+            ctx, messages, budget, gist_judge(task["title"]), ingest.retries,
+            shape=lambda reply: prompts.clean_summary(prompts.split_gist(reply)[0]),
+        )  # fmt: skip
+        if ingest.facts and summary is not None:
+            facts = prompts.grounded_facts(prompts.split_gist(reply)[1], page.text)
     if summary is None:
         writer(PageGisted(page.ordinal, ok=False, error=reason))
         return {"failures": [{"page": page.id, "ordinal": page.ordinal, "error": reason}]}
@@ -196,9 +215,35 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
         last_page=page.ordinal,
         chapter=page.chapter,
         origin=origin,
+        facts=facts,
     )
     await asyncio.to_thread(ctx.store.put_nodes, [node])
     writer(PageGisted(page.ordinal, ok=True, tokens=page.tokens))
+    return {}
+
+
+def lacking_facts(ctx: GraphContext, gists: list[Node]) -> list[Node]:
+    """The model-written gists without atomic facts (written before gists carried them), when
+    the settings want facts."""
+    if not ctx.settings.ingest.facts:
+        return []
+    return [n for n in gists if n.origin == "model" and n.facts is None]
+
+
+async def facts(task: dict[str, Any], runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    """The upgrade of one gist: its page read again for its atomic facts alone."""
+    ctx = runtime.context
+    node = Node.model_validate(task["node"])
+    page = (await asyncio.to_thread(ctx.store.pages_by_id, node.children))[0]
+    await yield_to_questions(ctx.settings)
+    reply = await ctx.model.complete(
+        prompts.facts_messages(page.ordinal + 1, task["total"], page.text),
+        max_tokens=ctx.settings.ingest.facts_max_tokens,
+        temperature=0.0,
+    )
+    node.facts = prompts.grounded_facts(prompts.fact_lines(reply), page.text)
+    await asyncio.to_thread(ctx.store.put_nodes, [node])
+    get_stream_writer()(PageGisted(page.ordinal, ok=True, tokens=page.tokens))
     return {}
 
 
@@ -234,7 +279,7 @@ async def summarise(task: SummaryTask, runtime: Runtime[GraphContext]) -> dict[s
     else:
         texts = [c.summary for c in story]
         ingest = ctx.settings.ingest
-        summary, _ = await _summarise(
+        summary, _, _ = await _summarise(
             ctx, messages, ingest.summary_max_tokens, parent_judge(texts), ingest.summary_retries,
             shape=lambda reply: prompts.joined_lines(reply, texts),
         )  # fmt: skip
@@ -317,11 +362,13 @@ def build_graph() -> StateGraph:
     graph.add_node("prepare", prepare)
     graph.add_node("gist", gist)
     graph.add_node("embed", embed)
+    graph.add_node("facts", facts)
     graph.add_node("reduce", reduce)
     graph.add_node("summarise", summarise)
     graph.add_edge(START, "prepare")
-    graph.add_conditional_edges("prepare", dispatch_gists, ["gist", "embed", "reduce"])
+    graph.add_conditional_edges("prepare", dispatch_gists, ["gist", "embed", "facts", "reduce"])
     graph.add_edge("gist", "reduce")
+    graph.add_edge("facts", "reduce")
     graph.add_edge("embed", "reduce")
     graph.add_conditional_edges("reduce", dispatch_level, ["summarise", END])
     graph.add_edge("summarise", "reduce")

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from agents.context import GraphContext
 from agents.ingest.estimate import calibrate
-from agents.ingest.graph import graph
+from agents.ingest.graph import graph, lacking_facts
 from memory.store import MemoryStore
 from reader.core.errors import NotFoundError, NotReadyError, TomeError
 from reader.core.events import IngestEvent
@@ -40,6 +40,7 @@ class IngestReport(BaseModel):
     llm_seconds: float
     wall_seconds: float
     skipped: bool = False
+    upgraded: bool = False  # a ready document given what newer builds store (atomic facts)
 
 
 def file_document_id(path: Path) -> str:
@@ -71,7 +72,8 @@ async def ingest_file(
         existing = store.get_document(doc_id) if doc_id else None
     except NotFoundError:
         existing = None
-    if existing is not None and existing.status == "ready":
+    upgrade = existing is not None and existing.status == "ready"
+    if upgrade and not lacking_facts(ctx, store.nodes(doc_id, 1)):
         return IngestReport(
             id=doc_id, title=existing.title, pages=existing.pages,
             gists=existing.stats.get("gists", existing.pages), depth=existing.stats.get("depth", 0),
@@ -93,6 +95,9 @@ async def ingest_file(
         # No checkpointer: the store is the one record of finished work. Every node writes its
         # result there under a deterministic id before it returns, and the graph skips what is
         # stored, so a rerun from the start after a crash or `kill -9` redoes nothing finished.
+        # A failed upgrade leaves the document ready: what it had is intact, and the next
+        # `tome add` resumes the upgrade.
+        mark = (lambda *_: None) if upgrade else _mark
         try:
             async for mode, event in graph.astream(
                 {"source": str(path)}, config, context=ctx, stream_mode=["custom", "values"]
@@ -102,13 +107,13 @@ async def ingest_file(
                 elif mode == "values":
                     final = event
         except (KeyboardInterrupt, asyncio.CancelledError):
-            _mark(store, doc_id, "interrupted", "")
+            mark(store, doc_id, "interrupted", "")
             raise
         except TomeError as exc:
-            _mark(store, doc_id, "failed", exc.message)
+            mark(store, doc_id, "failed", exc.message)
             raise
         except Exception as exc:
-            _mark(store, doc_id, "failed", f"{type(exc).__name__}: {exc}")
+            mark(store, doc_id, "failed", f"{type(exc).__name__}: {exc}")
             raise
     usage = meter.usage
     failures = final.get("failures") or []
@@ -131,8 +136,15 @@ async def ingest_file(
         completion_tokens=usage.completion_tokens,
         llm_seconds=round(usage.seconds, 3),
         wall_seconds=round(time.perf_counter() - started, 3),
+        upgraded=upgrade,
     )
-    stats = {**report.model_dump(exclude={"id", "title", "skipped"}), "error": "", "failures": []}
-    store.set_status(doc_id, "ready", stats)  # what earlier runs left is cleared
+    if upgrade:  # the build's own figures stay; the upgrade's cost is kept beside them
+        cost = report.model_dump(include={"llm_calls", "prompt_tokens", "completion_tokens"})
+        store.set_status(doc_id, "ready", {"facts_upgrade": cost})
+        store.mark_revised(doc_id)
+    else:
+        stats = {**report.model_dump(exclude={"id", "title", "skipped", "upgraded"}),
+                 "error": "", "failures": []}  # fmt: skip
+        store.set_status(doc_id, "ready", stats)  # what earlier runs left is cleared
     calibrate(ctx.settings, usage.prompt_tokens, usage.completion_tokens, usage.seconds)
     return report

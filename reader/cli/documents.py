@@ -155,9 +155,13 @@ def add(
         if report.skipped:
             click.echo(f"{path}: already in memory as {report.id} ({count(report.pages, 'page')})")
             continue
+        built = (
+            f"  upgraded: atomic facts for its {count(report.gists, 'gist')} (it stayed askable)"
+            if report.upgraded
+            else f"  pages {report.pages}, gists {report.gists}, tree depth {report.depth}"
+        )
         click.echo(
-            f"{report.id}  {report.title}\n"
-            f"  pages {report.pages}, gists {report.gists}, tree depth {report.depth}\n"
+            f"{report.id}  {report.title}\n{built}\n"
             f"  LLM calls {report.llm_calls}, prompt tokens {report.prompt_tokens:,}, "
             f"completion tokens {report.completion_tokens:,}\n"
             f"  LLM seconds {report.llm_seconds:.1f}, wall seconds {report.wall_seconds:.1f}"

@@ -149,6 +149,11 @@ class Node(BaseModel):
         description="who wrote the summary: the model; copied from an only child; an "
         "extractive stand-in after the model failed; or a label for a front or back matter page",
     )
+    facts: list[str] | None = Field(
+        None,
+        description="a gist's atomic facts, as the model listed them in the gist's call and "
+        "checked against the page; None: not extracted (a document ingested before they were)",
+    )
 
 
 class Episode(BaseModel):
