@@ -179,3 +179,19 @@ def test_model_facts_join_their_passage_and_link_it_by_the_names_they_add() -> N
     about = {(f.passage, f.origin) for f in elements.facts_about(graph, "tobias wren")}
     assert about == {(1, "model"), (2, "text")}
     assert re.search("compass", elements.facts(graph, 1)[1].text)  # the sentence stays too
+
+
+def test_tome_add_says_it_upgraded_rather_than_built(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reader.cli.main import main
+
+    model = FakeChatModel(responder=gist_with_facts)
+    path = write_town(tmp_path / "town.txt")
+    library_with(tmp_path, model, facts=False).ingest(path)
+    upgrader = library_with(tmp_path, model, facts=True)
+    added = CliRunner().invoke(main, ["add", str(path)], obj={"library": upgrader})
+    assert added.exit_code == 0, added.output
+    assert "upgraded: atomic facts for its" in added.output and "tree depth" not in added.output
+    again = CliRunner().invoke(main, ["add", str(path)], obj={"library": upgrader})
+    assert "already in memory" in again.output
