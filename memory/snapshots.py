@@ -2,8 +2,8 @@
 graph (fixed once the pages are all stored) and the tree of a `ready` document (fixed until it is
 removed). Keyed by the document id and its `created` and `revised` stamps, so a document removed
 and added again, or upgraded, here or by another process sharing the Chroma server, is read
-afresh. Loading them from
-Chroma was most of tome's own CPU time per question in a batch (scripts/bench_busy_server.py).
+afresh. Loading them from Chroma was most of tome's own CPU time per question in a batch
+(scripts/bench_busy_server.py).
 """
 
 from __future__ import annotations

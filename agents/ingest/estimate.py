@@ -83,7 +83,7 @@ def estimate(pages: list[Page], settings: Settings) -> Estimate:
         ingest.fanout * GIST_TOKENS + PARENT_OVERHEAD
     )
     completion = round(
-        len(story) * GIST_FILL * (ingest.gist_max_tokens + ingest.facts * ingest.facts_max_tokens)
+        len(story) * GIST_FILL * ingest.gist_reply_tokens
         + asked_parents * PARENT_FILL * ingest.summary_max_tokens
     )
     measured = _speeds(settings).get(endpoint_key(settings))

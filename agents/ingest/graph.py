@@ -194,9 +194,8 @@ async def gist(task: GistTask, runtime: Runtime[GraphContext]) -> dict[str, Any]
         messages = prompts.gist_messages(
             task["chapter"], page.ordinal + 1, task["total"], page.text, GIST_WORDS, ingest.facts
         )
-        budget = ingest.gist_max_tokens + (ingest.facts_max_tokens if ingest.facts else 0)
         summary, reason, reply = await _summarise(
-            ctx, messages, budget, gist_judge(task["title"]), ingest.retries,
+            ctx, messages, ingest.gist_reply_tokens, gist_judge(task["title"]), ingest.retries,
             shape=lambda reply: prompts.clean_summary(prompts.split_gist(reply)[0]),
         )  # fmt: skip
         if ingest.facts and summary is not None:

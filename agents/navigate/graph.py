@@ -46,7 +46,7 @@ from agents.navigate import prompts
 from agents.navigate.state import NavigateState, WalksState
 from memory.tree import Tree
 from reader.core.types import Evidence, Node, Page
-from reader.core.words import content_words
+from reader.core.words import content_words, mostly_within
 
 SUMMARY_WORDS = 50
 OVERVIEW_WORDS = 1600  # the root's listing: ~2,200 tokens, however many parts it offers
@@ -62,8 +62,7 @@ def _supported(page: Page, reply: prompts.PageReply | AnswerReply) -> bool:
         return False
     if find_quote(page, reply.quote) is not None:
         return True
-    words_ = content_words(reply.answer)
-    return bool(words_) and len(words_ & content_words(page.text)) >= 0.6 * len(words_)
+    return mostly_within(content_words(reply.answer), content_words(page.text), 0.6)
 
 
 async def begin(state: NavigateState, runtime: Runtime[GraphContext]) -> dict[str, Any]:

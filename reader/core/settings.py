@@ -140,6 +140,12 @@ class IngestSettings(BaseModel):
         "`tome add` on a document added without them reads its pages for them, resumably",
     )
     facts_max_tokens: int = Field(110, ge=16, description="completion tokens for the facts")
+
+    @property
+    def gist_reply_tokens(self) -> int:
+        """Completion tokens of a gist's call: its summary, and its facts when it lists them."""
+        return self.gist_max_tokens + (self.facts_max_tokens if self.facts else 0)
+
     summary_max_tokens: int = Field(220, ge=16)
     group_tokens: int = Field(1500, ge=20, description="gist tokens summarised into one parent")
     fanout: int = Field(4, ge=2, description="children summarised into one parent, at most")

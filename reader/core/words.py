@@ -19,6 +19,11 @@ def content_words(text: str) -> set[str]:
     return {w for w in WORD.findall(text.casefold()) if len(w) > 2 and w not in STOPWORDS}
 
 
+def mostly_within(words: set[str], within: set[str], share: float) -> bool:
+    """At least `share` of `words` are in `within` (False when there are no words)."""
+    return bool(words) and len(words & within) >= share * len(words)
+
+
 def word_pairs(text: str) -> list[tuple[str, str]]:
     """Consecutive word pairs of `text`, casefolded."""
     words = WORD.findall(text.casefold())
