@@ -162,6 +162,35 @@ def clean_summary(text: str) -> str:
     return cleaned[:1].upper() + cleaned[1:] if cleaned else text
 
 
+_STORY = r"(?:story|tale|novel|book|narrative|account|chapter|text)"
+_TITLE_VERB = (
+    rf"(?:,\s+|\s+(?:is|was) (?:a|an|the) (?:[\w-]+ ){{0,2}}?{_STORY} (?:of|about|that|in "
+    rf"which|where)\s+|\s+(?:tells|describes|recounts|follows|introduces|narrates)(?: (?:a|the) "
+    rf"{_STORY} (?:of|about))?\s+(?:how\s+|that\s+)?)"
+)
+
+
+def drop_title_opening(text: str, title: str) -> str:
+    """A gist without an opening that restates the document's title ("The Legend of Sleepy
+    Hollow is a story about a teacher ..." -> "A teacher ..."); the gist as it is when it does
+    not open that way, or when too little would be left."""
+    words = title.split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    if not words:
+        return text
+    name = r"\s+".join(re.escape(w) for w in words)
+    opening = re.compile(
+        rf"^(?:in\s+)?(?:the\s+(?:{_STORY}\s+)?)?[\"'\u201c\u2018]?(?:the\s+)?{name}"
+        rf"[\"'\u201d\u2019]?{_TITLE_VERB}",
+        re.IGNORECASE,
+    )
+    rest = opening.sub("", text, count=1)
+    if rest == text or bad_summary(rest) or len(rest.split()) < 4:
+        return text
+    return rest[:1].upper() + rest[1:]
+
+
 def joined_lines(reply: str, children: list[str], every_part: bool = False) -> str:
     """The parent summary from a numbered reply: the line for each part in order; a part the
     reply skipped gets the first sentence of its child's summary (every part, with

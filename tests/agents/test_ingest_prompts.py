@@ -3,7 +3,12 @@ joined in order, skipped parts filled from their child."""
 
 from __future__ import annotations
 
-from agents.ingest.prompts import clean_summary, joined_lines, reduce_messages
+from agents.ingest.prompts import (
+    clean_summary,
+    drop_title_opening,
+    joined_lines,
+    reduce_messages,
+)
 
 CHILDREN = [
     "Ichabod Crane teaches the village school. He boards with the farmers.",
@@ -42,3 +47,31 @@ def test_part_labels_of_a_reduce_reply_are_dropped() -> None:
     assert clean_summary(reply) == "Katrina sings. Ichabod rides home. Brom laughs."
     assert clean_summary("Parts 1-2, the school opens.") == "The school opens."
     assert clean_summary("He kept part 2 of the map.") == "He kept part 2 of the map."
+
+
+def test_an_opening_that_restates_the_title_is_cut() -> None:
+    title = "The Legend of Sleepy Hollow"
+    assert (
+        drop_title_opening(
+            "The Legend of Sleepy Hollow is a story about a teacher who comes to town.", title
+        )
+        == "A teacher who comes to town."
+    )
+    assert (
+        drop_title_opening(
+            "In 'The Legend of Sleepy Hollow', Ichabod arrives at the school.", title
+        )
+        == "Ichabod arrives at the school."
+    )
+    assert (
+        drop_title_opening(
+            'The story "The Legend of Sleepy Hollow" describes how Brom scares Ichabod away.', title
+        )
+        == "Brom scares Ichabod away."
+    )
+    kept = [
+        "Ichabod Crane arrives in Sleepy Hollow to teach the children.",  # names the place
+        "The legend of Sleepy Hollow is a place near the Tappan Zee.",  # not an opening to cut
+        "The Legend of Sleepy Hollow tells of it.",  # too little would be left
+    ]
+    assert [drop_title_opening(text, title) for text in kept] == kept
