@@ -68,6 +68,14 @@ LOCAL_RUNS: tuple[Run, ...] = (
         },
     ),
     Run(
+        "LiteraryQA, Sleepy Hollow (27 questions)", "F1",
+        {FULL.name: 0.066, BM25.name: 0.056, RAG.name: 0.066, LOOKUP.name: 0.097},
+        {
+            (LOOKUP.name, FULL.name): (-0.053, 0.125), (LOOKUP.name, BM25.name): (-0.046, 0.141),
+            (RAG.name, FULL.name): (-0.054, 0.055), (RAG.name, BM25.name): (-0.051, 0.068),
+        },
+    ),
+    Run(
         "LiteraryQA, the Portrait (10 questions)", "F1",
         {FULL.name: 0.020, BM25.name: 0.028, RAG.name: 0.077, HYBRID.name: 0.070,
          LOOKUP.name: 0.042},
