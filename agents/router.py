@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.answer.questions import is_multiple_choice, is_whole_document
-from agents.registry import BM25, CHAIN, FULL, HYBRID, LOOKUP, MAPREDUCE, RAG, WHOLE
+from agents.registry import BM25, CHAIN, FULL, GRAPH, HYBRID, LOOKUP, MAPREDUCE, RAG, WHOLE
 from memory.records import DocumentRecord
 
 WHOLE_RESERVE = 2500  # window tokens kept for instructions, history and the answer
@@ -83,6 +83,15 @@ LOCAL_RUNS: tuple[Run, ...] = (
             (LOOKUP.name, FULL.name): (-0.022, 0.074), (LOOKUP.name, BM25.name): (-0.027, 0.058),
             (HYBRID.name, FULL.name): (0.013, 0.093), (HYBRID.name, BM25.name): (0.011, 0.079),
             (RAG.name, FULL.name): (-0.016, 0.151), (RAG.name, BM25.name): (-0.022, 0.145),
+        },
+    ),
+    Run(
+        "LiteraryQA, the Portrait (29 questions; full not run)", "F1",
+        {BM25.name: 0.055, RAG.name: 0.036, LOOKUP.name: 0.039, GRAPH.name: 0.074},
+        {
+            (LOOKUP.name, BM25.name): (-0.049, 0.011), (LOOKUP.name, RAG.name): (-0.039, 0.036),
+            (RAG.name, BM25.name): (-0.074, 0.033),
+            (GRAPH.name, BM25.name): (-0.021, 0.063), (GRAPH.name, RAG.name): (0.007, 0.082),
         },
     ),
 )  # fmt: skip
