@@ -1,6 +1,5 @@
 """Graph (GraphReader): explore the element graph (memory/elements.py) with a notebook. The walk
-starts from the facts (sentences) that name the question's key elements, with the facts of the best
-one's first lead beside them (its next hop, found without a model call); each step the model reads
+starts from the facts (sentences) that name the question's key elements; each step the model reads
 the facts on show and the names and things they mention, writes a note, and picks one to look up
 next, whose facts are shown at the next step; it stops when the notes answer the question, at
 MAX_HOPS steps, or at the call budget (`answer.max_calls`). The answer is written from the
@@ -34,7 +33,6 @@ MAX_HOPS = 3  # explore steps (model calls) before the answer
 FACTS = 6  # facts on show at a step
 LEADS = 6  # names and things offered to look up next
 ANSWER_PASSAGES = 4  # passages the answer is written from
-HOP_FACTS = 2  # facts of the best fact's first lead, shown at the start
 NOTE_WORDS = 25
 
 
@@ -110,45 +108,11 @@ async def start(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[str
         for f in elements.facts_about(graph, e)
     ]
     facts = _ranked(graphs, candidates, weights)
-    hop, bridge = _hop(graphs, facts, weights)
-    if bridge:  # the best fact's next hop beside it, in place of the weakest question facts
-        facts = [facts[0], *bridge, *facts[1:]][:FACTS]
-    hop = hop if bridge else ""
-    leads = _leads(graphs, facts, _avoided(set(weights)) | {hop}, set())
+    leads = _leads(graphs, facts, _avoided(set(weights)), set())
     trace = {"step": "start", "elements": sorted(weights, key=lambda e: -weights[e])[:8],
-             "facts": [f["ordinal"] + 1 for f in facts], "leads": leads,
-             "hop": hop}  # fmt: skip
+             "facts": [f["ordinal"] + 1 for f in facts], "leads": leads}  # fmt: skip
     return {"facts": facts, "leads": leads, "explored": [], "notebook": [], "calls": 0,
-            "hop": hop, "bridge": [_key(f) for f in bridge], "done": not facts,
-            "trace": [trace]}  # fmt: skip
-
-
-def _hop(
-    graphs: dict[str, ElementGraph], facts: list[dict[str, Any]], weights: dict[str, float]
-) -> tuple[str, list[dict[str, Any]]]:
-    """The best fact's first lead and its best facts elsewhere (no model call). A two-hop
-    question names the first fact's things, never the second's ("Marta Quell keeps the key in
-    the blue lacquer box" ... "the blue lacquer box is in the attic"): on the 32k facts suite
-    this lead reached the second fact of all four pairs, where the 0.5B model, shown the first
-    fact alone, took it for the answer and stopped."""
-    if not facts:
-        return "", []
-    leads = _leads(graphs, facts[:1], _avoided(set(weights)), set())
-    if not leads:
-        return "", []
-    lead, top = leads[0], facts[0]
-    shown = {f["text"] for f in facts[:1]}
-    candidates = [
-        (doc, f)
-        for doc, graph in graphs.items()
-        for f in elements.facts_about(graph, lead)
-        if (doc, f.passage) != (top["document"], top["passage"]) and f.text not in shown
-    ]
-    return lead, _ranked(graphs, candidates, {lead: 2.0, **weights})[:HOP_FACTS]
-
-
-def _key(fact: dict[str, Any]) -> tuple[str, int, str]:
-    return fact["document"], fact["passage"], fact["page"]
+            "done": not facts, "trace": [trace]}  # fmt: skip
 
 
 async def explore(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -187,7 +151,7 @@ async def explore(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[s
         if (doc, f.passage) not in seen
     ]
     new = _ranked(graphs, candidates, weights)
-    avoid = _avoided(set(weights)) | set(explored) | {state.get("hop", "")}
+    avoid = _avoided(set(weights)) | set(explored)
     return {"facts": new, "leads": _leads(graphs, new, avoid, seen), "explored": explored,
             "notebook": notebook, "calls": calls, "done": not new, "trace": [entry]}  # fmt: skip
 
@@ -196,15 +160,15 @@ def after_explore(state: ExploreState) -> str:
     return "answer" if state.get("done") else "explore"
 
 
-def _read(
-    notebook: list[dict[str, Any]], bridge: list[tuple[str, int, str]]
-) -> list[tuple[str, int, str]]:
-    """The passages to answer from: each step's best fact, the start's hop, then the other facts
-    of the steps that noted something, each passage once, at most ANSWER_PASSAGES."""
-    ordered = [_key(step["facts"][0]) for step in notebook if step["facts"]][:1]
-    ordered += bridge
-    ordered += [_key(step["facts"][0]) for step in notebook if step["facts"]]
-    ordered += [_key(f) for step in notebook if step["note"] for f in step["facts"]]
+def _read(notebook: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
+    """The passages to answer from: each step's best fact, then the other facts of the steps
+    that noted something, each passage once, at most ANSWER_PASSAGES."""
+
+    def key(fact: dict[str, Any]) -> tuple[str, int, str]:
+        return fact["document"], fact["passage"], fact["page"]
+
+    ordered = [key(step["facts"][0]) for step in notebook if step["facts"]]
+    ordered += [key(f) for step in notebook if step["note"] for f in step["facts"]]
     return list(dict.fromkeys(ordered))[:ANSWER_PASSAGES]
 
 
@@ -227,8 +191,7 @@ def _facts_used(
 async def answer(state: ExploreState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ctx = runtime.context
     notebook = state.get("notebook", [])
-    bridge = [(doc, int(index), page) for doc, index, page in state.get("bridge", [])]
-    chosen = _read(notebook, bridge)
+    chosen = _read(notebook)
     if not chosen:  # no key element of the question is in the graph: the hybrid search's pages
         hits = await asyncio.to_thread(
             ctx.store.search_hybrid, state["question"], state["documents"], 2,

@@ -11,8 +11,6 @@ class ExploreState(AnswerState, total=False):
     facts: list[dict[str, Any]]  # on show: document, passage, page, ordinal, text, elements
     leads: list[str]  # key elements those facts name that the walk has not explored
     explored: list[str]  # elements whose facts were read, in order
-    hop: str  # the best start fact's first lead, whose facts were shown beside it ("": none)
-    bridge: list[tuple[str, int, str]]  # those facts: document, passage, page
     notebook: list[dict[str, Any]]  # per step: the element, its note, the pages of its facts
     calls: int
     done: bool

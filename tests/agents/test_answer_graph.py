@@ -1,7 +1,6 @@
 """The graph (GraphReader) strategy with the fake model, real Chroma and the real element graph:
-it starts from the facts naming the question's key elements with the best one's next hop beside
-them (the fact that shares no word with the question), follows the leads the model picks, and
-answers from the passages it read with its notebook."""
+it starts from the facts naming the question's key elements, follows the lead the model picks to
+the fact that shares no word with the question, and answers from both passages with its notebook."""
 
 from __future__ import annotations
 
@@ -36,38 +35,29 @@ def reader(request: FakeRequest) -> object:
     return AnswerReply(answer="In the blue lacquer box in the attic.", page=attic, quote=BOX)
 
 
-def test_graph_shows_the_best_facts_next_hop_at_the_start_and_answers_from_both() -> None:
+def test_graph_follows_a_lead_to_the_second_fact_and_answers_from_both() -> None:
     model = FakeChatModel(responder=reader)
     library = make_library(model)
     doc = add_document(library, town())
     answer = library.ask(QUESTION, [doc], strategy="graph")
-    assert [r.schema for r in model.requests] == [ExploreReply, AnswerReply]
+    assert [r.schema for r in model.requests] == [ExploreReply, ExploreReply, AnswerReply]
     first = model.requests[0].prompt
-    assert KEY in first and BOX in first, "Marta Quell's key, and the box's fact beside it"
-    assert first.index(KEY) < first.index(BOX)
-    start = next(t for t in answer.trace if t["step"] == "start")
-    assert start["hop"] in {"blue lacquer", "lacquer box"} and start["facts"][:2] == [10, 47]
-    assert start["hop"] not in leads(model.requests[0]), "the hop is shown, not offered"
+    assert KEY in first and "attic" not in first, "the start: facts naming Marta Quell's key"
+    assert "lacquer box" in leads(model.requests[0])
     assert "marta quell" not in leads(model.requests[0]), "the question's own names are no lead"
+    assert BOX in model.requests[1].prompt, "the lead's facts, which share no word with it"
+    steps = [t for t in answer.trace if t["step"] == "explore"]
+    assert [s["at"] for s in steps] == ["the question", "lacquer box"]
+    assert steps[0]["facts"][0] == 10 and 47 in steps[1]["facts"]
     final = model.requests[-1].prompt
     assert KEY in final and BOX in final, "both passages are read for the answer"
-    assert "the question: The blue lacquer box stands in the attic." in final, "the notebook"
+    assert "lacquer box: The blue lacquer box stands in the attic." in final, "the notebook"
+    notebook = next(t for t in answer.trace if t["step"] == "notebook")
+    assert notebook["explored"] == ["lacquer box"] and len(notebook["notes"]) == 2
     assert answer.text == "In the blue lacquer box in the attic."
     cited = [library.store.get_page(c.page).ordinal for c in answer.citations]
     assert cited[0] == 46 and 9 in cited, "the page it named, and the first hop's fact"
-    assert answer.usage.calls == 2
-
-
-def test_graph_without_a_second_fact_shows_the_first_alone() -> None:
-    model = FakeChatModel(responder=reader)
-    library = make_library(model)
-    texts = town()
-    texts[46] = texts[46].replace(BOX, "")
-    doc = add_document(library, texts)
-    answer = library.ask(QUESTION, [doc], strategy="graph")
-    start = next(t for t in answer.trace if t["step"] == "start")
-    assert start["hop"] == "" and start["facts"][0] == 10
-    assert "attic" not in model.requests[0].prompt
+    assert answer.usage.calls == 3
 
 
 CHAIN = ["red lamp", "green door", "iron gate", "stone well", "silver coin", "oak chest"]
@@ -79,26 +69,6 @@ def chained() -> list[str]:
     for i, (a, b) in enumerate(pairwise(CHAIN)):
         texts[5 + 7 * i] += f" The {a} was left beside the {b}."
     return texts
-
-
-def test_graph_follows_the_lead_the_model_picks_past_the_start_hop() -> None:
-    def follower(request: FakeRequest) -> object:
-        if request.schema is ExploreReply:
-            if "stone well." in request.prompt:
-                return ExploreReply(note="The iron gate was by the stone well.", next=0)
-            return ExploreReply(note="nothing", next=leads(request).get("iron gate", 0))
-        return AnswerReply(answer="Beside the green door.", page=0, quote="")
-
-    model = FakeChatModel(responder=follower)
-    library = make_library(model)
-    doc = add_document(library, chained())
-    answer = library.ask("Where was the red lamp left?", [doc], strategy="graph")
-    first, second = (r.prompt for r in model.requests[:2])
-    assert "red lamp was left beside the green door" in first
-    assert "green door was left beside the iron gate" in first, "the start's hop"
-    assert "stone well." not in first and "iron gate was left beside the stone well" in second
-    steps = [t["at"] for t in answer.trace if t["step"] == "explore"]
-    assert steps == ["the question", "iron gate"]
 
 
 def test_graph_stops_at_its_step_limit_when_the_model_always_follows_a_lead() -> None:
