@@ -8,6 +8,7 @@ import pytest
 
 from agents.answer import history
 from agents.answer.prompts import AnswerReply
+from agents.graphreader.prompts import ExploreReply
 from agents.lookup.prompts import PageChoice, SectionChoice
 from agents.navigate.prompts import Choice, PageReply
 from tests.agents.test_answer_fixtures import add_document, make_library, numbered
@@ -110,23 +111,25 @@ def budget_responder(request: FakeRequest) -> object:
         return PageChoice(pages=[pick, pick + 1, pick + 2])
     if request.schema is PageReply:
         return PageReply(answer="Cardamom.", quote="lemon cake has cardamom")
+    if request.schema is ExploreReply:
+        return ExploreReply(note="Grandma Ada's lemon cake has cardamom.", next=0)
     return AnswerReply(answer="Cardamom.", page=1, quote="lemon cake has cardamom")
 
 
-def test_navigate_and_lookup_stay_within_six_calls_and_8k_prompt_tokens() -> None:
+def test_navigate_lookup_and_graph_stay_within_six_calls_and_8k_prompt_tokens() -> None:
     model = FakeChatModel(responder=budget_responder)
     library = make_library(model)
     texts, gists = long_book()
     doc = add_document(library, texts, gists=gists, fanout=12)
     assert library.store.get_document(doc).tokens > 140_000
-    for strategy in ("navigate", "lookup"):
+    for strategy in ("navigate", "lookup", "graph"):
         answer = library.ask("What is in Grandma Ada's lemon cake?", [doc], strategy=strategy)
         assert answer.usage.calls <= 6, (strategy, answer.usage)
         assert answer.usage.prompt_tokens <= 8000, (strategy, answer.usage)
         assert "Cardamom" in answer.text
         assert library.store.get_page(answer.citations[0].page).ordinal == 97
     auto = library.ask("What is in Grandma Ada's lemon cake?", [doc])
-    assert auto.strategy == "lookup" and auto.usage.calls <= 6 and auto.usage.prompt_tokens <= 8000
+    assert auto.strategy == "graph" and auto.usage.calls <= 6 and auto.usage.prompt_tokens <= 8000
 
 
 def test_the_trace_says_when_earlier_turns_were_cut_to_fit() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from agents.answer.citations import build_citations, extractive_quote, find_quote
 from agents.answer.questions import is_multiple_choice
-from agents.router import LOCAL_ORDER, LOCAL_RUNS, Run, local_choice, route
+from agents.router import ENDING_ORDER, LOCAL_ORDER, LOCAL_RUNS, Run, local_choice, route
 from memory.records import DocumentRecord
 from reader.core.types import Evidence, Page
 
@@ -19,8 +19,9 @@ def record(tokens: int) -> DocumentRecord:
 @pytest.mark.parametrize(
     ("question", "strategy"),
     [
-        ("Who gave Mara the key?", "lookup"),
-        ("Where does Tomas hide the maps?", "lookup"),
+        ("Who gave Mara the key?", "graph"),
+        ("Where does Tomas hide the maps?", "graph"),
+        ("What happens to Mara at the end?", "lookup"),  # graph reads no ending
         ("Summarise the book.", "lookup"),  # chain would read 150k tokens: 25+ calls
         ("Who stole the boat? A) Mara B) Tomas C) Ada D) the priest", "lookup"),
     ],
@@ -69,6 +70,7 @@ def test_the_router_skips_a_strategy_that_lost_to_a_baseline() -> None:
     lost = run(lookup_vs_bm25=(-0.3, -0.05), hybrid_vs_bm25=(-0.1, 0.1))
     assert local_choice((lost,)).strategy == "hybrid"
     tie = run(lookup_vs_bm25=(-0.3, 0.05))  # an interval that reaches zero is not a loss
+    assert LOCAL_ORDER[0] == "graph"  # first in the order, but this run did not measure it
     assert local_choice((tie,)).strategy == "lookup"
     all_lost = run(lookup_vs_bm25=(-0.3, -0.1), hybrid_vs_full=(-0.2, -0.01),
                    rag_vs_bm25=(-0.4, -0.2))  # fmt: skip
@@ -123,3 +125,10 @@ def test_the_strategy_type_names_exactly_the_registered_strategies() -> None:
     from reader.core.types import StrategyName
 
     assert sorted(get_args(StrategyName)) == sorted(names(auto=True))
+
+
+def test_a_question_about_the_end_leaves_lookup_only_when_a_baseline_beat_it() -> None:
+    lost = run(lookup_vs_bm25=(-0.3, -0.05), hybrid_vs_bm25=(-0.1, 0.1))
+    assert local_choice((lost,), order=ENDING_ORDER).strategy == "bm25"
+    assert local_choice((lost,)).strategy == "hybrid"
+    assert route("How does it end for Mara?", [record(150_000)], 8192).strategy == "lookup"
